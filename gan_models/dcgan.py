@@ -1,0 +1,57 @@
+"""A DCGAN-style convolutional GAN built for native 28×28 images (7 → 14 → 28)."""
+
+import torch
+from torch import nn
+
+from .layers import LabelInput, ProjectionHead
+from .registry import GANPair, register_model
+
+
+class Generator(nn.Module):
+    def __init__(self, latent_dim: int = 100, num_classes: int = 0, channels: int = 1, width: int = 64):
+        super().__init__()
+        self.latent_dim, self.num_classes, self.channels = latent_dim, num_classes, channels
+        self.label = LabelInput(num_classes, num_classes)
+        self.width = width
+        self.project = nn.Sequential(
+            nn.Linear(latent_dim + self.label.extra, 2 * width * 7 * 7, bias=False),
+            nn.BatchNorm1d(2 * width * 7 * 7),
+            nn.ReLU(inplace=True),
+        )
+        self.net = nn.Sequential(
+            nn.ConvTranspose2d(2 * width, width, 4, 2, 1, bias=False),  # 7 -> 14
+            nn.BatchNorm2d(width),
+            nn.ReLU(inplace=True),
+            nn.ConvTranspose2d(width, channels, 4, 2, 1),  # 14 -> 28
+            nn.Tanh(),
+        )
+
+    def forward(self, z: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
+        h = self.project(self.label(z, labels)).view(-1, 2 * self.width, 7, 7)
+        return self.net(h)
+
+
+class Discriminator(nn.Module):
+    # No BatchNorm: it would couple samples in a batch and break the WGAN-GP penalty.
+    def __init__(self, num_classes: int = 0, channels: int = 1, width: int = 64):
+        super().__init__()
+        self.net = nn.Sequential(
+            nn.Conv2d(channels, width, 4, 2, 1),  # 28 -> 14
+            nn.LeakyReLU(0.2, inplace=True),
+            nn.Conv2d(width, 2 * width, 4, 2, 1),  # 14 -> 7
+            nn.LeakyReLU(0.2, inplace=True),
+            nn.Flatten(),
+        )
+        self.head = ProjectionHead(2 * width * 7 * 7, num_classes)
+
+    def forward(self, x: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
+        return self.head(self.net(x), labels)
+
+
+@register_model
+def dcgan(latent_dim: int = 100, num_classes: int = 0, channels: int = 1, width: int = 64) -> GANPair:
+    """Convolutional GAN: G linear→(2w,7,7)→(w,14,14)→(c,28,28), D its mirror with strided convs."""
+    return GANPair(
+        Generator(latent_dim, num_classes, channels, width),
+        Discriminator(num_classes, channels, width),
+    )

@@ -1,0 +1,128 @@
+"""Weights and config travel together: model.safetensors + config.json + README.md (model card).
+
+Loading builds through the registry only and loads strictly; nothing is ever unpickled.
+"""
+
+import json
+import re
+from pathlib import Path
+
+import torch
+from huggingface_hub import ModelCard, ModelCardData, snapshot_download
+from safetensors import SafetensorError
+from safetensors.torch import load_file, save_file
+from torch import nn
+
+from .registry import create_model
+
+WEIGHTS, CONFIG, CARD = "model.safetensors", "config.json", "README.md"
+HUB_FILES = [WEIGHTS, CONFIG, CARD, "*.png"]
+_REPO_ID = re.compile(r"^[\w.-]+/[\w.-]+(@[\w./-]+)?$")
+
+
+class ModelLoadError(ValueError):
+    """A model folder or Hub repo could not be turned into a generator; the message says why."""
+
+
+def unwrap(model: nn.Module) -> nn.Module:
+    """The plain module under DDP's `.module` and torch.compile's `._orig_mod`."""
+    while True:
+        inner = getattr(model, "module", None) or getattr(model, "_orig_mod", None)
+        if inner is None:
+            return model
+        model = inner
+
+
+def save_generator(generator: nn.Module, folder: str | Path, card: dict | None = None,
+                   card_body: str = "") -> Path:
+    """Write `generator` as model.safetensors + config.json + README.md into `folder`."""
+    generator = unwrap(generator)
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    state = {k: v.detach().cpu().contiguous() for k, v in generator.state_dict().items()}
+    save_file(state, folder / WEIGHTS, metadata={"format": "pt"})
+    (folder / CONFIG).write_text(json.dumps(generator.config, indent=2) + "\n")
+    data = ModelCardData(**_card_defaults(generator.config), **(card or {}))
+    ModelCard(f"---\n{data.to_yaml()}\n---\n{card_body}").save(folder / CARD)
+    return folder
+
+
+def _card_defaults(config: dict) -> dict:
+    conditional = config.get("num_classes", 0) > 0
+    task = "conditional-image-generation" if conditional else "unconditional-image-generation"
+    return {
+        "library_name": "pytorch",
+        "license": "mit",
+        "tags": ["gan", "mnist", "digitgan", config["architecture"], task],
+        "datasets": ["mnist"],
+        "pipeline_tag": "unconditional-image-generation",
+        "architecture": config["architecture"],
+    }
+
+
+def load_generator(source: str | Path, device: torch.device | str = "cpu") -> nn.Module:
+    """Load a generator from a local folder (a model folder or a run folder with `model/`)
+    or a Hub repo id `owner/name[@revision]`. Returns it in eval mode."""
+    folder = resolve_source(source)
+    config = read_config(folder)
+    kwargs = {k: v for k, v in config.items() if k != "architecture"}
+    try:
+        generator = create_model(config["architecture"], **kwargs).generator
+    except ValueError as err:
+        raise ModelLoadError(f"{folder / CONFIG}: {err}") from None
+    load_strict(generator, folder / WEIGHTS)
+    return generator.to(device).eval()
+
+
+def resolve_source(source: str | Path) -> Path:
+    """A local folder holding config.json, fetched from the Hub when `source` is a repo id."""
+    path = Path(source).expanduser()
+    if path.is_dir():
+        if not (path / CONFIG).exists() and (path / "model" / CONFIG).exists():
+            path = path / "model"  # a training run folder
+        if not (path / CONFIG).exists():
+            raise ModelLoadError(f"{path} has no {CONFIG}: point at a folder written by save_generator "
+                                 "or by `python -m training.run` (its model/ subfolder)")
+        return path
+    if not _REPO_ID.match(str(source)):
+        raise ModelLoadError(f"{source!r} is neither a folder nor a Hub repo id like owner/name[@revision]")
+    repo_id, _, revision = str(source).partition("@")
+    try:
+        return Path(snapshot_download(repo_id, revision=revision or None, allow_patterns=HUB_FILES))
+    except Exception as err:  # network, auth, offline cache miss: all mean "cannot load this source"
+        raise ModelLoadError(f"could not fetch {source!r} from the Hugging Face Hub "
+                             f"({type(err).__name__}: {err})") from None
+
+
+def read_config(folder: Path) -> dict:
+    try:
+        config = json.loads((folder / CONFIG).read_text())
+    except (OSError, json.JSONDecodeError) as err:
+        raise ModelLoadError(f"cannot read {folder / CONFIG}: {err}") from None
+    if not isinstance(config, dict) or "architecture" not in config:
+        raise ModelLoadError(f"{folder / CONFIG} has no 'architecture' field naming a registered model")
+    return config
+
+
+def load_strict(module: nn.Module, path: Path) -> None:
+    """Load safetensors weights into `module`, failing on any missing, unexpected or mis-shaped tensor."""
+    try:
+        state = load_file(path)
+    except (OSError, SafetensorError) as err:
+        raise ModelLoadError(f"cannot read weights {path}: {err} (the file is missing or corrupt)") from None
+    expected = module.state_dict()
+    missing = sorted(set(expected) - set(state))
+    unexpected = sorted(set(state) - set(expected))
+    mis_shaped = [f"{k} {tuple(state[k].shape)} != {tuple(v.shape)}" for k, v in expected.items()
+                  if k in state and state[k].shape != v.shape]
+    problems = [f"{label}: {', '.join(items)}" for label, items in
+                [("missing", missing), ("unexpected", unexpected), ("mis-shaped (file != model)", mis_shaped)]
+                if items]
+    if problems:
+        raise ModelLoadError(f"weights {path} do not match config.json: " + "; ".join(problems))
+    module.load_state_dict(state, strict=True)
+
+
+def read_card(source: str | Path) -> ModelCard:
+    """The model card of a local model folder."""
+    return ModelCard.load(Path(source) / CARD)

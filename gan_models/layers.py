@@ -1,0 +1,41 @@
+"""Pieces shared by the architectures: label conditioning for G and D."""
+
+import torch
+from torch import nn
+
+
+class LabelInput(nn.Module):
+    """Appends a learned label embedding to the latent vector (a no-op for unconditional models)."""
+
+    def __init__(self, num_classes: int, dim: int):
+        super().__init__()
+        self.embed = nn.Embedding(num_classes, dim) if num_classes else None
+        self.extra = dim if num_classes else 0
+
+    def forward(self, z: torch.Tensor, labels: torch.Tensor | None) -> torch.Tensor:
+        if self.embed is None:
+            return z
+        if labels is None:
+            raise ValueError("this model is class-conditional: pass one digit label per sample")
+        return torch.cat([z, self.embed(labels)], dim=1)
+
+
+class ProjectionHead(nn.Module):
+    """Discriminator output with a projection term for labels (Miyato & Koyama, 2018).
+
+    Projection makes D judge "is this a real *7*" rather than "real, and separately a 7",
+    which gives much sharper class control than concatenating labels to the input.
+    """
+
+    def __init__(self, features: int, num_classes: int):
+        super().__init__()
+        self.linear = nn.Linear(features, 1)
+        self.embed = nn.Embedding(num_classes, features) if num_classes else None
+
+    def forward(self, h: torch.Tensor, labels: torch.Tensor | None) -> torch.Tensor:
+        out = self.linear(h).squeeze(1)
+        if self.embed is not None:
+            if labels is None:
+                raise ValueError("this model is class-conditional: pass one digit label per sample")
+            out = out + (self.embed(labels) * h).sum(dim=1)
+        return out

@@ -1,0 +1,58 @@
+"""Architecture registry: a plain dict of factories, filled by the `@register_model` decorator."""
+
+import inspect
+from typing import Callable, NamedTuple
+
+from torch import nn
+
+_MODELS: dict[str, Callable[..., "GANPair"]] = {}
+
+
+class GANPair(NamedTuple):
+    generator: nn.Module
+    discriminator: nn.Module
+
+
+def register_model(fn: Callable[..., GANPair]) -> Callable[..., GANPair]:
+    """Register a factory under its function name; its keyword arguments are the model config."""
+    if fn.__name__ in _MODELS:
+        raise ValueError(f"architecture {fn.__name__!r} is registered twice")
+    _MODELS[fn.__name__] = fn
+    return fn
+
+
+def list_models() -> list[str]:
+    """Names of the registered architectures, sorted."""
+    return sorted(_MODELS)
+
+
+def model_config(name: str, **kwargs) -> dict:
+    """The full config of `name` built with `kwargs`: every factory argument, defaults included."""
+    factory = _factory(name)
+    try:
+        bound = inspect.signature(factory).bind(**kwargs)
+    except TypeError as err:
+        params = ", ".join(inspect.signature(factory).parameters)
+        raise ValueError(f"bad config for architecture {name!r}: {err}; it takes: {params}") from None
+    bound.apply_defaults()
+    return {"architecture": name, **bound.arguments}
+
+
+def create_model(name: str, **kwargs) -> GANPair:
+    """Build the generator/discriminator pair of a registered architecture.
+
+    Both modules get a `config` attribute (architecture name + every argument) so that
+    weights can be saved together with what is needed to rebuild them.
+    """
+    config = model_config(name, **kwargs)
+    pair = _factory(name)(**kwargs)
+    pair.generator.config = dict(config)
+    pair.discriminator.config = dict(config)
+    return pair
+
+
+def _factory(name: str) -> Callable[..., GANPair]:
+    if name not in _MODELS:
+        known = ", ".join(list_models())
+        raise ValueError(f"unknown architecture {name!r}; known architectures: {known}")
+    return _MODELS[name]

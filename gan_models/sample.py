@@ -1,0 +1,51 @@
+"""Draw digits from a trained generator.
+
+    python -m gan_models.sample --model pretrained/dcgan --n 10000 --seed 0 --out digits.npy
+    python -m gan_models.sample --model owner/name@main --n 64 --label 7 --out sevens.png
+"""
+
+import argparse
+import sys
+from pathlib import Path
+
+import numpy as np
+from torchvision.io import write_png
+
+from .hub import ModelLoadError, load_generator
+from .sampling import generate, grid
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="python -m gan_models.sample", description=__doc__.split("\n")[0])
+    p.add_argument("--model", required=True, help="model folder, run folder, or Hub repo id owner/name[@revision]")
+    p.add_argument("--n", type=int, default=64, help="number of digits to draw")
+    p.add_argument("--seed", type=int, default=0, help="random seed; the same seed gives the same digits")
+    p.add_argument("--label", type=int, default=None, help="digit to draw (conditional models only)")
+    p.add_argument("--truncation", type=float, default=None, help="truncation threshold for latents (e.g. 1.0)")
+    p.add_argument("--out", required=True, help=".npy for a uint8 array (N, 28, 28), .png for a grid")
+    p.add_argument("--device", default="cpu", help="torch device to sample on")
+    args = p.parse_args(argv)
+
+    out = Path(args.out)
+    if out.suffix not in {".npy", ".png"}:
+        p.error("--out must end in .npy (an array) or .png (a grid)")
+    if args.n < 1:
+        p.error("--n must be at least 1")
+    try:
+        generator = load_generator(args.model, device=args.device)
+        images = generate(generator, args.n, args.seed, args.label, args.truncation)
+    except (ModelLoadError, ValueError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    out.parent.mkdir(parents=True, exist_ok=True)
+    if out.suffix == ".npy":
+        array = images.numpy()
+        np.save(out, array[:, 0] if array.shape[1] == 1 else array)
+    else:
+        write_png(grid(images), str(out))
+    print(f"wrote {args.n} digits to {out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,45 @@
+"""Turning generator output into images: one place for post-processing."""
+
+import torch
+from torch import nn
+from torchvision.utils import make_grid
+
+from .latent import sample_latents
+
+
+def to_uint8(x: torch.Tensor) -> torch.Tensor:
+    """Generator output in [-1, 1] → uint8 in [0, 255], on the CPU."""
+    return (x.float() / 2 + 0.5).clamp(0, 1).mul(255).round().to(torch.uint8).cpu()
+
+
+def labels_for(generator: nn.Module, n: int, digit: int | None) -> torch.Tensor | None:
+    """Labels to pass a generator: `digit` repeated, or 0..9 cycled for a conditional model given none."""
+    if not getattr(generator, "num_classes", 0):
+        if digit is not None:
+            raise ValueError("this model is unconditional: it cannot be asked for a digit (leave the digit unset)")
+        return None
+    if digit is None:
+        return torch.arange(n) % generator.num_classes
+    if not 0 <= digit < generator.num_classes:
+        raise ValueError(f"digit must be between 0 and {generator.num_classes - 1}, got {digit}")
+    return torch.full((n,), digit, dtype=torch.long)
+
+
+@torch.no_grad()
+def generate(generator: nn.Module, n: int, seed: int, digit: int | None = None,
+             truncation: float | None = None, batch_size: int = 1000) -> torch.Tensor:
+    """`n` images from `seed` as uint8 (n, C, 28, 28); the same arguments give the same images."""
+    device = next(generator.parameters()).device
+    z = sample_latents(n, generator.latent_dim, seed, truncation)
+    labels = labels_for(generator, n, digit)
+    chunks = []
+    for i in range(0, n, batch_size):
+        y = None if labels is None else labels[i:i + batch_size].to(device)
+        chunks.append(to_uint8(generator(z[i:i + batch_size].to(device), y)))
+    return torch.cat(chunks)
+
+
+def grid(images: torch.Tensor, nrow: int | None = None) -> torch.Tensor:
+    """uint8 images (N, C, H, W) → one uint8 grid (C, H', W') with a 2-pixel border."""
+    nrow = nrow or max(1, round(len(images) ** 0.5))
+    return make_grid(images, nrow=nrow, padding=2, pad_value=0)

@@ -1,0 +1,76 @@
+"""MNIST as one uint8 tensor on the training device, batched by index: no per-sample Python work."""
+
+import os
+from pathlib import Path
+
+import torch
+from torchvision.datasets import MNIST
+
+IDX_FILES = ["train-images-idx3-ubyte", "train-labels-idx1-ubyte",
+             "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"]
+
+
+class DataNotFoundError(RuntimeError):
+    """MNIST is neither on disk nor downloadable; the message says where to put the files."""
+
+
+def default_data_dir() -> Path:
+    return Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "digitgan" / "data"
+
+
+def load_mnist(data_dir: str | Path | None = None, train: bool = True) -> tuple[torch.Tensor, torch.Tensor]:
+    """MNIST images (N, 28, 28) uint8 and labels (N,) int64, downloading only when the files are missing."""
+    root = Path(data_dir) if data_dir else default_data_dir()
+    try:
+        ds = MNIST(str(root), train=train, download=False)
+    except RuntimeError:
+        try:
+            ds = MNIST(str(root), train=train, download=True)
+        except Exception as err:  # offline, a proxy, a read-only folder: all end the same way
+            files = ", ".join(IDX_FILES)
+            raise DataNotFoundError(
+                f"MNIST is not in {root / 'MNIST' / 'raw'} and could not be downloaded ({err}). "
+                f"Put the four uncompressed IDX files there ({files}) or pass --data-dir "
+                f"with the folder that holds MNIST/raw/."
+            ) from None
+    return ds.data, ds.targets.long()
+
+
+class DigitBatches:
+    """Batches from a device-resident dataset, a pure function of the batch number.
+
+    Each epoch is one permutation seeded by (seed, epoch), so a resumed run sees exactly the
+    batches an uninterrupted one would, with no sampler state to save. Under DDP every rank
+    takes its own slice of the same global batch.
+
+    `stacked=True` gives Stacked MNIST: three random training digits as the three channels
+    (1000 modes), labelled 100·d₀ + 10·d₁ + d₂.
+    """
+
+    def __init__(self, images: torch.Tensor, labels: torch.Tensor, batch_size: int, seed: int,
+                 device: torch.device, stacked: bool = False, rank: int = 0, world_size: int = 1):
+        self.images = images.to(device)
+        self.labels = labels.to(device)
+        self.batch_size, self.seed, self.stacked = batch_size, seed, stacked
+        self.rank, self.world_size = rank, world_size
+        self.global_batch = batch_size * world_size
+        self.batches_per_epoch = max(1, len(images) // self.global_batch)
+        self._epoch, self._perm = -1, None
+
+    def __call__(self, index: int) -> tuple[torch.Tensor, torch.Tensor]:
+        """Batch number `index` as (images in [-1, 1] (B, C, 28, 28) float, labels (B,))."""
+        epoch, offset = divmod(index, self.batches_per_epoch)
+        if self.stacked:
+            gen = torch.Generator().manual_seed(self.seed * 1_000_003 + index)
+            idx = torch.randint(len(self.images), (self.global_batch, 3), generator=gen)
+        else:
+            if epoch != self._epoch:
+                gen = torch.Generator().manual_seed(self.seed * 1_000_003 + epoch)
+                self._epoch, self._perm = epoch, torch.randperm(len(self.images), generator=gen)
+            idx = self._perm[offset * self.global_batch:(offset + 1) * self.global_batch]
+        idx = idx[self.rank * self.batch_size:(self.rank + 1) * self.batch_size].to(self.images.device)
+        x = self.images[idx].float().div_(127.5).sub_(1.0)
+        if self.stacked:  # (B, 3, 28, 28): the three digits as channels
+            digits = self.labels[idx]
+            return x, digits[:, 0] * 100 + digits[:, 1] * 10 + digits[:, 2]
+        return x.unsqueeze(1), self.labels[idx]

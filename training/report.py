@@ -1,0 +1,65 @@
+"""What a run leaves for people to read: metrics.jsonl, losses.png and the model card."""
+
+import json
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")  # files only: no display needed
+import matplotlib.pyplot as plt  # noqa: E402
+
+
+def append_metrics(path: Path, record: dict) -> None:
+    with path.open("a") as f:
+        f.write(json.dumps(record) + "\n")
+
+
+def read_metrics(path: Path) -> list[dict]:
+    if not path.exists():
+        return []
+    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+
+
+def truncate_metrics(path: Path, step: int) -> None:
+    """Drop records after `step`: a resumed run rewrites them."""
+    kept = [r for r in read_metrics(path) if r["step"] <= step]
+    path.write_text("".join(json.dumps(r) + "\n" for r in kept))
+
+
+def plot_losses(metrics_path: Path, out: Path) -> None:
+    records = [r for r in read_metrics(metrics_path) if "d_loss" in r]
+    if not records:
+        return
+    steps = [r["step"] for r in records]
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(10, 3.5))
+    ax1.plot(steps, [r["d_loss"] for r in records], label="D loss")
+    ax1.plot(steps, [r["g_loss"] for r in records], label="G loss")
+    ax1.set_xlabel("step")
+    ax1.legend()
+    ax2.plot(steps, [r["d_real"] for r in records], label="D(x)")
+    ax2.plot(steps, [r["d_fake"] for r in records], label="D(G(z))")
+    ax2.set_xlabel("step")
+    ax2.set_ylim(0, 1)
+    ax2.legend()
+    fig.tight_layout()
+    fig.savefig(out, dpi=80)
+    plt.close(fig)
+
+
+def card_body(arch: str, command: str, steps: int, wall_s: float, loss: str,
+              metrics: dict | None, sample_file: str | None) -> str:
+    """The Markdown part of the model card."""
+    lines = [f"# digitgan `{arch}` generator", "",
+             f"A GAN generator for 28×28 handwritten digits, trained on MNIST with the `{loss}` loss "
+             f"for {steps} steps ({wall_s / 60:.1f} min).", "",
+             "## Training command", "", "```bash", command, "```", ""]
+    if sample_file:
+        lines += ["## Samples", "", f"![samples]({sample_file})", ""]
+    if metrics:
+        lines += ["## Metrics", "", "| metric | value |", "| --- | --- |"]
+        lines += [f"| {k} | {v:.4g} |" if isinstance(v, float) else f"| {k} | {v} |"
+                  for k, v in metrics.items() if not isinstance(v, (list, dict))]
+        lines.append("")
+    lines += ["## Use", "", "```python", "from gan_models import load_generator, generate",
+              "g = load_generator(\"path/or/owner/name\")", "digits = generate(g, n=16, seed=0)", "```", ""]
+    return "\n".join(lines)

@@ -1,0 +1,85 @@
+"""Train a GAN on MNIST and export it in Hugging Face format.
+
+    python -m training.run --arch dcgan --data-dir ../shared/data --steps 2000 --ema --out runs/dcgan
+    python -m training.run --arch dcgan --conditional --time-limit 300 --ema
+    python -m training.run --arch mlp --loss minimax --steps 500
+    python -m training.run --arch dcgan --out runs/dcgan --resume          # continue a killed run
+    torchrun --standalone --nproc_per_node=2 -m training.run --arch dcgan  # several processes (DDP)
+
+The run folder gets samples/step_XXXXXX.png, metrics.jsonl, losses.png, checkpoints/last.pt and,
+at the end, model/ (model.safetensors + config.json + README.md), loadable by
+gan_models.load_generator and pushable to the Hugging Face Hub.
+"""
+
+import argparse
+import shlex
+import sys
+import time
+
+from gan_models import list_models
+
+from .data import DataNotFoundError
+from .losses import LOSSES
+from .train import CheckpointMismatch, TrainConfig, TrainingDiverged, train
+
+
+def parse_args(argv: list[str] | None = None) -> TrainConfig:
+    p = argparse.ArgumentParser(prog="python -m training.run", description=__doc__.split("\n")[0],
+                                formatter_class=argparse.RawDescriptionHelpFormatter,
+                                epilog="\n".join(__doc__.split("\n")[1:]))
+    p.add_argument("--arch", default="dcgan", choices=list_models(), help="registered architecture")
+    p.add_argument("--conditional", action="store_true", help="condition G and D on the digit label")
+    p.add_argument("--loss", default="ns", choices=LOSSES,
+                   help="ns: non-saturating (default); minimax: the original, saturating G loss; hinge; wgan-gp")
+    p.add_argument("--dataset", default="mnist", choices=["mnist", "stacked-mnist"],
+                   help="stacked-mnist: three digits as RGB channels, 1000 modes")
+    length = p.add_mutually_exclusive_group()
+    length.add_argument("--steps", type=int, help="generator updates to train for")
+    length.add_argument("--epochs", type=float, help="passes over the data (default 5 when --steps is not given)")
+    p.add_argument("--time-limit", type=float, help="stop after this many seconds of training, then export")
+    p.add_argument("--batch-size", type=int, default=128, help="images per step and process")
+    p.add_argument("--lr", type=float, help="Adam learning rate (default: 2e-4 × sqrt(global batch / 128), "
+                                            "1e-4 for wgan-gp)")
+    p.add_argument("--d-steps", type=int, help="discriminator updates per generator update (default 1, wgan-gp 5)")
+    p.add_argument("--latent-dim", type=int, default=100, help="size of the latent vector z")
+    p.add_argument("--ema", action="store_true", help="export an exponential moving average of G's weights")
+    p.add_argument("--ema-decay", type=float, default=0.999, help="decay of the EMA")
+    p.add_argument("--seed", type=int, default=0, help="random seed (data order, noise, initial weights)")
+    p.add_argument("--data-dir", help="folder holding MNIST/raw/ (default: ~/.cache/digitgan/data; "
+                                      "downloaded there when missing)")
+    p.add_argument("--out", help="run folder (default: runs/<arch>-<timestamp>)")
+    p.add_argument("--resume", action="store_true", help="continue the run in --out from its last checkpoint")
+    p.add_argument("--device", default="auto", help="auto (CUDA when available), cpu, cuda, cuda:1, mps")
+    p.add_argument("--compile", action="store_true", help="torch.compile G and D (faster after a warm-up)")
+    p.add_argument("--log-every", type=int, default=50, help="steps between metric records")
+    p.add_argument("--sample-every", type=int, default=500, help="steps between sample grids")
+    p.add_argument("--checkpoint-every", type=int, default=500, help="steps between checkpoints")
+    p.add_argument("--eval-every", type=int, default=0, help="steps between quick quality evaluations (0: never)")
+    args = p.parse_args(argv)
+    if args.conditional and args.dataset == "stacked-mnist":
+        p.error("--conditional works with --dataset mnist only (Stacked MNIST has 1000 classes)")
+    for name in ("steps", "batch_size", "log_every", "sample_every", "checkpoint_every", "d_steps"):
+        if getattr(args, name) is not None and getattr(args, name) < 1:
+            p.error(f"--{name.replace('_', '-')} must be at least 1")
+    if args.out is None:
+        args.out = f"runs/{args.arch}-{time.strftime('%Y%m%d-%H%M%S')}"
+    command = "python -m training.run " + shlex.join(sys.argv[1:] if argv is None else argv)
+    return TrainConfig(**vars(args), command=command)
+
+
+def main(argv: list[str] | None = None) -> int:
+    cfg = parse_args(argv)
+    try:
+        model_dir = train(cfg)
+    except (DataNotFoundError, CheckpointMismatch, TrainingDiverged, FileExistsError, FileNotFoundError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print(f"\ninterrupted: continue with the same command plus --resume (run folder {cfg.out})", file=sys.stderr)
+        return 130
+    print(f"exported {model_dir}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,284 @@
+"""The one training loop every architecture shares. The CLI lives in training/run.py."""
+
+import copy
+import math
+import os
+import time
+from contextlib import nullcontext
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import torch
+from torch import nn
+from torch.nn.modules.batchnorm import _BatchNorm
+from torchvision.io import write_png
+from tqdm import tqdm
+
+from gan_models import create_model, grid, sample_latents, save_generator, to_uint8, unwrap
+
+from . import distributed as dist
+from .checkpoint import load_checkpoint, rng_state, save_checkpoint, set_rng_state
+from .data import DigitBatches, load_mnist
+from .losses import d_loss, g_loss, gradient_penalty
+from .report import append_metrics, card_body, plot_losses, truncate_metrics
+
+# A resumed run must match the checkpoint on everything that shapes the weights.
+RESUME_MUST_MATCH = ("arch", "conditional", "loss", "dataset", "batch_size", "seed", "d_steps",
+                     "latent_dim", "ema", "ema_decay", "lr", "gp_weight")
+
+
+@dataclass
+class TrainConfig:
+    arch: str = "dcgan"
+    conditional: bool = False
+    loss: str = "ns"
+    dataset: str = "mnist"
+    steps: int | None = None
+    epochs: float | None = None
+    time_limit: float | None = None
+    batch_size: int = 128
+    lr: float | None = None
+    d_steps: int | None = None
+    gp_weight: float = 10.0
+    latent_dim: int = 100
+    ema: bool = False
+    ema_decay: float = 0.999
+    seed: int = 0
+    data_dir: str | None = None
+    out: str = "runs/run"
+    resume: bool = False
+    device: str = "auto"
+    compile: bool = False
+    log_every: int = 50
+    sample_every: int = 500
+    checkpoint_every: int = 500
+    eval_every: int = 0
+    command: str = ""
+
+    def __post_init__(self):
+        if self.d_steps is None:  # WGAN-GP's critic needs several updates per generator update
+            self.d_steps = 5 if self.loss == "wgan-gp" else 1
+        if self.lr is None:  # square-root scaling keeps Adam stable as the batch grows
+            base = 1e-4 if self.loss == "wgan-gp" else 2e-4
+            self.lr = base * math.sqrt(max(1.0, self.batch_size * dist.world_size() / 128))
+        self.betas = (0.0, 0.9) if self.loss == "wgan-gp" else (0.5, 0.999)
+
+
+class TrainingDiverged(RuntimeError):
+    """A loss became NaN or infinite; the last good checkpoint is kept."""
+
+
+class CheckpointMismatch(ValueError):
+    """`--resume` was asked with settings that differ from the checkpoint's."""
+
+
+def pick_device(name: str) -> torch.device:
+    if dist.is_distributed() and torch.cuda.is_available() and name in ("auto", "cuda"):
+        return torch.device("cuda", dist.local_rank())
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    return torch.device(name)
+
+
+@torch.no_grad()
+def update_ema(ema: nn.Module, model: nn.Module, decay: float) -> None:
+    ema_params, params = list(ema.parameters()), list(model.parameters())
+    torch._foreach_lerp_(ema_params, params, 1 - decay)
+    for e, b in zip(ema.buffers(), model.buffers()):
+        e.copy_(b)
+
+
+@torch.no_grad()
+def recalibrate_batchnorm(generator: nn.Module, seed: int, batches: int = 40, batch_size: int = 250) -> None:
+    """Recompute BatchNorm statistics for the generator's own weights (the EMA weights never ran in train mode)."""
+    norms = [m for m in generator.modules() if isinstance(m, _BatchNorm)]
+    if not norms:
+        return
+    device = next(generator.parameters()).device
+    for m in norms:
+        m.reset_running_stats()
+        m.momentum = None  # a plain average over all batches
+    generator.train()
+    for i in range(batches):
+        z = sample_latents(batch_size, generator.latent_dim, seed + i, device=device)
+        labels = torch.arange(batch_size, device=device) % generator.num_classes if generator.num_classes else None
+        generator(z, labels)
+    for m in norms:
+        m.momentum = 0.1
+    generator.eval()
+
+
+def train(cfg: TrainConfig) -> Path:
+    """Train a GAN as `cfg` says; returns the folder of the exported generator."""
+    dist.setup()
+    main = dist.rank() == 0
+    device = pick_device(cfg.device)
+    out = Path(cfg.out)
+    ckpt_path = out / "checkpoints" / "last.pt"
+    if main and ckpt_path.exists() and not cfg.resume:
+        raise FileExistsError(f"{out} already holds a run: pass --resume to continue it, or choose another --out")
+    if cfg.resume and not ckpt_path.exists():
+        raise FileNotFoundError(f"--resume: no checkpoint at {ckpt_path}; start the run without --resume")
+
+    torch.manual_seed(cfg.seed)
+    stacked = cfg.dataset == "stacked-mnist"
+    images, labels = load_mnist(cfg.data_dir, train=True)
+    data = DigitBatches(images, labels, cfg.batch_size, cfg.seed, device, stacked, dist.rank(), dist.world_size())
+    num_classes = 10 if cfg.conditional else 0
+    G, D = create_model(cfg.arch, latent_dim=cfg.latent_dim, num_classes=num_classes, channels=3 if stacked else 1)
+    G, D = G.to(device), D.to(device)
+    ema = copy.deepcopy(G).eval().requires_grad_(False) if cfg.ema else None
+    fused = device.type == "cuda"  # one kernel for the whole Adam update
+    opt_g = torch.optim.Adam(G.parameters(), lr=cfg.lr, betas=cfg.betas, fused=fused)
+    opt_d = torch.optim.Adam(D.parameters(), lr=cfg.lr, betas=cfg.betas, fused=fused)
+    noise = torch.Generator(device).manual_seed(cfg.seed + 1 + dist.rank())
+    step, elapsed = 0, 0.0
+
+    if cfg.resume:
+        ckpt = load_checkpoint(ckpt_path)
+        changed = [f"{k}: checkpoint {ckpt['config'].get(k)!r} vs now {getattr(cfg, k)!r}"
+                   for k in RESUME_MUST_MATCH if ckpt["config"].get(k) != getattr(cfg, k)]
+        if changed:
+            raise CheckpointMismatch("cannot resume with different settings (" + "; ".join(changed) +
+                                     "): rerun with the original arguments plus --resume")
+        G.load_state_dict(ckpt["generator"])
+        D.load_state_dict(ckpt["discriminator"])
+        opt_g.load_state_dict(ckpt["opt_g"])
+        opt_d.load_state_dict(ckpt["opt_d"])
+        if ema is not None:
+            ema.load_state_dict(ckpt["ema"])
+        set_rng_state(ckpt["rng"])
+        noise.set_state(ckpt["noise_rng"][dist.rank()].to(noise.get_state().device))
+        step, elapsed = ckpt["step"], ckpt["elapsed"]
+        if main:
+            truncate_metrics(out / "metrics.jsonl", step)
+
+    total = cfg.steps or max(1, round((cfg.epochs or 5) * data.batches_per_epoch / cfg.d_steps))
+    # channels_last suits oneDNN and cuDNN convolutions alike; it leaves Linear layers as they are.
+    G, D = G.to(memory_format=torch.channels_last), D.to(memory_format=torch.channels_last)
+    G_run, D_run = dist.wrap(G, device), dist.wrap(D, device)
+    if cfg.compile:
+        G_run, D_run = torch.compile(G_run), torch.compile(D_run)
+    autocast = torch.autocast("cuda", dtype=torch.bfloat16) if device.type == "cuda" else nullcontext()
+
+    fixed_n = 100 if cfg.conditional else 64
+    fixed_z = sample_latents(fixed_n, cfg.latent_dim, cfg.seed + 12345, device=device)
+    fixed_y = torch.arange(10, device=device).repeat_interleave(10) if cfg.conditional else None
+    if main:
+        (out / "samples").mkdir(parents=True, exist_ok=True)
+
+    def draw_noise(n: int):
+        z = torch.randn(n, cfg.latent_dim, device=device, generator=noise)
+        y = torch.randint(10, (n,), device=device, generator=noise) if cfg.conditional else None
+        return z, y
+
+    def save_samples(name: str) -> Path:
+        model = ema if ema is not None else G.eval()
+        with torch.no_grad():
+            img = grid(to_uint8(model(fixed_z, fixed_y)), nrow=10 if cfg.conditional else 8)
+        G.train()
+        path = out / "samples" / name
+        write_png(img, str(path))
+        return path
+
+    def checkpoint(noise_states: list[torch.Tensor]) -> None:
+        save_checkpoint({
+            "step": step, "elapsed": elapsed + time.monotonic() - t0, "config": asdict(cfg),
+            "model_config": G.config, "generator": unwrap(G).state_dict(), "discriminator": unwrap(D).state_dict(),
+            "ema": ema.state_dict() if ema is not None else {}, "opt_g": opt_g.state_dict(),
+            "opt_d": opt_d.state_dict(), "rng": rng_state(), "noise_rng": noise_states,
+        }, ckpt_path)
+
+    t0 = time.monotonic()
+    window_t, window_step = t0, step
+    nonfinite = torch.zeros((), dtype=torch.bool, device=device)
+    bar = tqdm(total=total, initial=step, disable=not main, unit="step", dynamic_ncols=True)
+    while step < total:
+        # 1. Discriminator: real digits up, generated digits down.
+        for i in range(cfg.d_steps):
+            real, real_y = data(step * cfg.d_steps + i)
+            last = i == cfg.d_steps - 1
+            z, fake_y = draw_noise(real.size(0))
+            with autocast, torch.set_grad_enabled(last):
+                fake = G_run(z, fake_y)  # kept with its graph for the generator step
+            with autocast:
+                # One D pass on real and fake together: D has no BatchNorm, so this is exact and faster.
+                both_y = torch.cat([real_y, fake_y]) if cfg.conditional else None
+                logits = D_run(torch.cat([real, fake.detach()]), both_y).float()
+                real_logits, fake_logits = logits.split(real.size(0))
+                loss_d = d_loss(cfg.loss, real_logits, fake_logits)
+            if cfg.loss == "wgan-gp":
+                loss_d = loss_d + cfg.gp_weight * gradient_penalty(D_run, real, fake, fake_y, noise)
+            opt_d.zero_grad(set_to_none=True)
+            loss_d.backward()
+            opt_d.step()
+
+        # 2. Generator: make D call the fakes real. D's own weight gradients are not needed here
+        # (DDP expects every parameter to take part, so there D keeps them).
+        freeze_d = D_run is D
+        D.requires_grad_(not freeze_d)
+        with autocast:
+            loss_g = g_loss(cfg.loss, D_run(fake, fake_y).float())
+        opt_g.zero_grad(set_to_none=True)
+        loss_g.backward()
+        D.requires_grad_(True)
+        logging = (step + 1) % cfg.log_every == 0 or step + 1 == total
+        if logging:
+            g_grad_norm = torch.linalg.vector_norm(torch.stack([p.grad.norm() for p in G.parameters()]))
+        opt_g.step()
+        if ema is not None:
+            update_ema(ema, G, cfg.ema_decay)
+        nonfinite |= ~torch.isfinite(loss_d.detach() + loss_g.detach())
+        step += 1
+        bar.update(1)
+
+        # 3. Log, draw samples, checkpoint (rank 0 only writes).
+        timed_out = cfg.time_limit is not None and time.monotonic() - t0 > cfg.time_limit
+        if logging or step % cfg.checkpoint_every == 0 or timed_out:
+            if nonfinite.item():
+                where = f"{ckpt_path} (step {load_checkpoint(ckpt_path)['step']})" if ckpt_path.exists() else "none yet"
+                raise TrainingDiverged(f"a loss became NaN or infinite by step {step}; last good checkpoint: {where}. "
+                                       "Try a lower --lr, --loss ns or hinge, or a smaller --batch-size.")
+        if logging and main:
+            now = time.monotonic()
+            record = {"step": step, "d_loss": loss_d.item(), "g_loss": loss_g.item(),
+                      "d_real": torch.sigmoid(real_logits).mean().item(),
+                      "d_fake": torch.sigmoid(fake_logits).mean().item(), "g_grad_norm": g_grad_norm.item(),
+                      "images_per_s": (step - window_step) * data.global_batch * cfg.d_steps / (now - window_t)}
+            window_t, window_step = now, step
+            append_metrics(out / "metrics.jsonl", record)
+            bar.set_postfix(D=f"{record['d_loss']:.3f}", G=f"{record['g_loss']:.3f}",
+                            img_s=f"{record['images_per_s']:.0f}")
+        if cfg.eval_every and step % cfg.eval_every == 0 and main:
+            from .evaluate import quick_metrics  # the evaluator is only needed when asked for
+            append_metrics(out / "metrics.jsonl", {"step": step, **quick_metrics(ema or G, device)})
+        if main and (step % cfg.sample_every == 0 or step == total or timed_out):
+            save_samples(f"step_{step:06d}.png")
+        if step % cfg.checkpoint_every == 0 or step == total or timed_out:
+            noise_states = dist.gather_states(noise.get_state(), device)  # a collective: every rank joins
+            if main:
+                checkpoint(noise_states)
+                plot_losses(out / "metrics.jsonl", out / "losses.png")
+        if timed_out:
+            break
+    bar.close()
+
+    model_dir = out / "model"
+    if main:
+        wall = elapsed + time.monotonic() - t0
+        final = ema if ema is not None else unwrap(G)
+        recalibrate_batchnorm(final, seed=cfg.seed + 777)
+        sample = save_samples(f"step_{step:06d}.png")
+        metrics = None
+        if cfg.eval_every:
+            from .evaluate import quick_metrics
+            metrics = quick_metrics(final, device)
+        card = {"loss": cfg.loss, "steps": step, "dataset": cfg.dataset, "conditional": cfg.conditional,
+                "training_command": cfg.command, "training_time_s": round(wall, 1), "ema": cfg.ema}
+        if metrics:
+            card["metrics"] = metrics
+        save_generator(final, model_dir, card, card_body(cfg.arch, cfg.command, step, wall, cfg.loss,
+                                                         metrics, "samples.png"))
+        (model_dir / "samples.png").write_bytes(sample.read_bytes())
+    dist.barrier()
+    return model_dir
