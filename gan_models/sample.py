@@ -9,10 +9,9 @@ import sys
 from pathlib import Path
 
 import numpy as np
-from torchvision.io import write_png
 
 from .hub import ModelLoadError, load_generator
-from .sampling import generate, grid
+from .sampling import generate, grid, to_pil
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -42,7 +41,7 @@ def main(argv: list[str] | None = None) -> int:
         array = images.numpy()
         np.save(out, array[:, 0] if array.shape[1] == 1 else array)
     else:
-        write_png(grid(images), str(out))
+        to_pil(grid(images)).save(out)
     print(f"wrote {args.n} digits to {out}")
     return 0
 

@@ -1,6 +1,7 @@
 """Turning generator output into images: one place for post-processing."""
 
 import torch
+from PIL import Image
 from torch import nn
 from torchvision.utils import make_grid
 
@@ -43,3 +44,9 @@ def grid(images: torch.Tensor, nrow: int | None = None) -> torch.Tensor:
     """uint8 images (N, C, H, W) → one uint8 grid (C, H', W') with a 2-pixel border."""
     nrow = nrow or max(1, round(len(images) ** 0.5))
     return make_grid(images, nrow=nrow, padding=2, pad_value=0)
+
+
+def to_pil(image: torch.Tensor) -> Image.Image:
+    """One uint8 image (C, H, W) → a PIL image (grayscale for 1 channel, RGB for 3)."""
+    array = image.permute(1, 2, 0).numpy()
+    return Image.fromarray(array[:, :, 0] if array.shape[2] == 1 else array)

@@ -11,10 +11,9 @@ from pathlib import Path
 import torch
 from torch import nn
 from torch.nn.modules.batchnorm import _BatchNorm
-from torchvision.io import write_png
 from tqdm import tqdm
 
-from gan_models import create_model, grid, sample_latents, save_generator, to_uint8, unwrap
+from gan_models import create_model, grid, sample_latents, save_generator, to_pil, to_uint8, unwrap
 
 from . import distributed as dist
 from .checkpoint import load_checkpoint, rng_state, save_checkpoint, set_rng_state
@@ -178,7 +177,7 @@ def train(cfg: TrainConfig) -> Path:
             img = grid(to_uint8(model(fixed_z, fixed_y)), nrow=10 if cfg.conditional else 8)
         G.train()
         path = out / "samples" / name
-        write_png(img, str(path))
+        to_pil(img).save(path)
         return path
 
     def checkpoint(noise_states: list[torch.Tensor]) -> None:

@@ -1,0 +1,39 @@
+"""Latent maths: interpolation and truncated sampling."""
+
+import pytest
+import torch
+
+from gan_models import lerp, sample_latents, slerp
+
+
+def test_lerp_endpoints_and_midpoint():
+    a, b = torch.zeros(4), torch.ones(4)
+    assert torch.equal(lerp(a, b, 0.0), a) and torch.equal(lerp(a, b, 1.0), b)
+    assert torch.allclose(lerp(a, b, 0.5), torch.full((4,), 0.5))
+    assert lerp(a, b, torch.linspace(0, 1, 7)).shape == (7, 4)
+
+
+def test_slerp_endpoints_and_constant_norm():
+    gen = torch.Generator().manual_seed(0)
+    a = torch.randn(100, generator=gen)
+    b = torch.randn(100, generator=gen)
+    b = b / b.norm() * a.norm()
+    path = slerp(a, b, torch.linspace(0, 1, 9))
+    assert torch.allclose(path[0], a, atol=1e-5) and torch.allclose(path[-1], b, atol=1e-5)
+    # Between equal-norm endpoints slerp stays on the sphere; lerp cuts inside it.
+    assert torch.allclose(path.norm(dim=1), a.norm().expand(9), rtol=1e-4)
+    assert lerp(a, b, 0.5).norm() < a.norm() * 0.9
+
+
+def test_slerp_of_parallel_vectors_falls_back_to_lerp():
+    a = torch.ones(3)
+    assert torch.allclose(slerp(a, 2 * a, 0.5), torch.full((3,), 1.5))
+
+
+def test_sample_latents_is_seeded_and_truncated():
+    assert torch.equal(sample_latents(8, 16, seed=3), sample_latents(8, 16, seed=3))
+    assert not torch.equal(sample_latents(8, 16, seed=3), sample_latents(8, 16, seed=4))
+    z = sample_latents(1000, 16, seed=0, truncation=0.5)
+    assert z.abs().max() <= 0.5
+    with pytest.raises(ValueError, match="truncation must be positive"):
+        sample_latents(2, 2, seed=0, truncation=0)

@@ -1,0 +1,118 @@
+"""Every registered architecture: shapes, finiteness, labels, Hub-format round trip, strict loading."""
+
+import json
+
+import pytest
+import torch
+from safetensors.torch import load_file, save_file
+
+from gan_models import ModelLoadError, create_model, list_models, load_generator, save_generator
+
+CASES = [(arch, nc, ch) for arch in list_models() for nc, ch in [(0, 1), (10, 1), (0, 3)]]
+
+
+def make(arch: str, num_classes: int = 0, channels: int = 1):
+    torch.manual_seed(0)
+    return create_model(arch, num_classes=num_classes, channels=channels)
+
+
+def test_registry_lists_both_classic_architectures():
+    assert {"mlp", "dcgan"} <= set(list_models())
+
+
+def test_unknown_architecture_lists_known_ones():
+    with pytest.raises(ValueError, match="known architectures: .*dcgan.*mlp"):
+        create_model("dcgn")
+
+
+@pytest.mark.parametrize("arch,num_classes,channels", CASES)
+def test_shapes_and_finite_outputs(arch, num_classes, channels):
+    G, D = make(arch, num_classes, channels)
+    G.eval()
+    z = torch.randn(5, G.latent_dim)
+    y = torch.arange(5) if num_classes else None
+    x = G(z, y)
+    assert x.shape == (5, channels, 28, 28)
+    assert torch.isfinite(x).all() and x.min() >= -1 and x.max() <= 1
+    logits = D(x, y)
+    assert logits.shape == (5,) and torch.isfinite(logits).all()
+
+
+@pytest.mark.parametrize("arch", list_models())
+def test_conditional_models_honour_labels(arch):
+    G, D = make(arch, num_classes=10)
+    G.eval()
+    z = torch.randn(1, G.latent_dim).repeat(10, 1)
+    x = G(z, torch.arange(10))
+    # Same noise, different digit: every image must differ from every other.
+    assert all(not torch.equal(x[i], x[j]) for i in range(10) for j in range(i + 1, 10))
+    assert not torch.equal(D(x, torch.zeros(10, dtype=torch.long)), D(x, torch.ones(10, dtype=torch.long)))
+    with pytest.raises(ValueError, match="class-conditional"):
+        G(z)
+
+
+@pytest.mark.parametrize("arch,num_classes,channels", CASES)
+def test_save_load_round_trip(tmp_path, arch, num_classes, channels):
+    G, _ = make(arch, num_classes, channels)
+    G.eval()
+    save_generator(G, tmp_path, card={"loss": "ns", "steps": 0})
+    config = json.loads((tmp_path / "config.json").read_text())
+    assert config["architecture"] == arch and config["num_classes"] == num_classes
+    assert (tmp_path / "README.md").read_text().startswith("---")
+    loaded = load_generator(tmp_path)
+    assert not loaded.training
+    z = torch.randn(4, G.latent_dim)
+    y = torch.arange(4) if num_classes else None
+    assert torch.equal(G(z, y), loaded(z, y))
+
+
+def test_strict_load_names_every_mismatch(tmp_path):
+    G, _ = make("dcgan")
+    save_generator(G, tmp_path)
+    state = load_file(tmp_path / "model.safetensors")
+    state.pop("project.0.weight")
+    state["extra.weight"] = torch.zeros(1)
+    state["net.3.weight"] = torch.zeros(3, 3)
+    save_file(state, tmp_path / "model.safetensors")
+    with pytest.raises(ModelLoadError) as err:
+        load_generator(tmp_path)
+    message = str(err.value)
+    assert "missing: project.0.weight" in message
+    assert "unexpected: extra.weight" in message
+    assert "net.3.weight (3, 3)" in message
+
+
+def test_config_mismatch_is_reported(tmp_path):
+    G, _ = make("dcgan")
+    save_generator(G, tmp_path)
+    config = json.loads((tmp_path / "config.json").read_text())
+    config["width"] = 32
+    (tmp_path / "config.json").write_text(json.dumps(config))
+    with pytest.raises(ModelLoadError, match="mis-shaped"):
+        load_generator(tmp_path)
+
+
+def test_config_can_only_name_registered_architectures(tmp_path):
+    G, _ = make("mlp")
+    save_generator(G, tmp_path)
+    (tmp_path / "config.json").write_text(json.dumps({"architecture": "os.system", "latent_dim": 100}))
+    with pytest.raises(ModelLoadError, match="unknown architecture 'os.system'; known architectures"):
+        load_generator(tmp_path)
+    (tmp_path / "config.json").write_text(json.dumps({"architecture": "mlp", "depth": 3}))
+    with pytest.raises(ModelLoadError, match="bad config for architecture 'mlp'"):
+        load_generator(tmp_path)
+
+
+def test_corrupt_weights_file_is_reported(tmp_path):
+    G, _ = make("mlp")
+    save_generator(G, tmp_path)
+    (tmp_path / "model.safetensors").write_bytes(b"not a safetensors file")
+    with pytest.raises(ModelLoadError, match="missing or corrupt"):
+        load_generator(tmp_path)
+
+
+def test_missing_source_is_reported(tmp_path):
+    with pytest.raises(ModelLoadError, match="has no config.json"):
+        load_generator(tmp_path)
+    with pytest.raises(ModelLoadError, match="neither a folder nor a Hub repo id"):
+        load_generator(tmp_path / "nope")

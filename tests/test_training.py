@@ -1,0 +1,150 @@
+"""The shared trainer: outputs, every loss, resume after SIGKILL, divergence, CLI errors."""
+
+import json
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import torch
+from safetensors.torch import load_file
+
+from gan_models import create_model, list_models, load_generator
+from training import train as train_module
+from training.losses import LOSSES, d_loss, g_loss, gradient_penalty
+from training.run import main as run_main
+from training.train import TrainConfig, TrainingDiverged, train
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def config(tmp_path: Path, data: Path, **kwargs) -> TrainConfig:
+    base = dict(steps=6, batch_size=16, log_every=2, sample_every=3, checkpoint_every=3,
+                data_dir=str(data), out=str(tmp_path / "run"))
+    return TrainConfig(**{**base, **kwargs})
+
+
+@pytest.mark.parametrize("arch,conditional", [(a, False) for a in list_models()] + [("dcgan", True)])
+def test_run_writes_every_output(tmp_path, mnist_dir, arch, conditional):
+    model_dir = train(config(tmp_path, mnist_dir, arch=arch, conditional=conditional, ema=True))
+    run = tmp_path / "run"
+    assert sorted(p.name for p in (run / "samples").iterdir()) == ["step_000003.png", "step_000006.png"]
+    records = [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines()]
+    assert [r["step"] for r in records] == [2, 4, 6]
+    for key in ("d_loss", "g_loss", "d_real", "d_fake", "g_grad_norm", "images_per_s"):
+        assert all(torch.isfinite(torch.tensor(r[key])) for r in records), key
+    assert (run / "losses.png").exists() and (run / "checkpoints" / "last.pt").exists()
+    assert {p.name for p in model_dir.iterdir()} >= {"model.safetensors", "config.json", "README.md", "samples.png"}
+    card = (model_dir / "README.md").read_text()
+    assert f"architecture: {arch}" in card and "training_command" in card
+    G = load_generator(model_dir)
+    assert G.num_classes == (10 if conditional else 0)
+
+
+@pytest.mark.parametrize("loss", LOSSES)
+def test_every_loss_gives_finite_gradients(loss):
+    torch.manual_seed(0)
+    G, D = create_model("dcgan", width=8, num_classes=10)
+    z, y = torch.randn(8, G.latent_dim), torch.randint(10, (8,))
+    real = torch.rand(8, 1, 28, 28) * 2 - 1
+    fake = G(z, y)
+    ld = d_loss(loss, D(real, y), D(fake.detach(), y))
+    if loss == "wgan-gp":
+        ld = ld + 10 * gradient_penalty(D, real, fake, y)
+    ld.backward()
+    assert all(torch.isfinite(p.grad).all() for p in D.parameters() if p.grad is not None)
+    D.zero_grad()
+    g_loss(loss, D(fake, y)).backward()
+    grads = [p.grad for p in G.parameters()]
+    assert all(g is not None and torch.isfinite(g).all() for g in grads)
+    assert sum(g.abs().sum() for g in grads) > 0
+
+
+@pytest.mark.parametrize("loss", ["minimax", "hinge", "wgan-gp"])
+def test_each_loss_trains_end_to_end(tmp_path, mnist_dir, loss):
+    model_dir = train(config(tmp_path, mnist_dir, arch="mlp", loss=loss, steps=4))
+    assert f"loss: {loss}" in (model_dir / "README.md").read_text()
+
+
+def test_minimax_generator_gradient_saturates_where_ns_does_not():
+    # D confidently rejects the fakes: logits far below zero, as early in training.
+    logits = torch.full((16,), -8.0, requires_grad=True)
+    (grad_minimax,) = torch.autograd.grad(g_loss("minimax", logits), logits)
+    (grad_ns,) = torch.autograd.grad(g_loss("ns", logits), logits)
+    assert grad_minimax.abs().max() < 1e-3 * grad_ns.abs().max()
+
+
+def test_sigkilled_run_resumes_to_identical_weights(tmp_path, mnist_dir):
+    args = ["--arch", "dcgan", "--ema", "--steps", "40", "--batch-size", "16", "--checkpoint-every", "10",
+            "--sample-every", "20", "--log-every", "5", "--data-dir", str(mnist_dir), "--device", "cpu"]
+    assert run_main(args + ["--out", str(tmp_path / "whole")]) == 0
+
+    killed = tmp_path / "killed"
+    proc = subprocess.Popen([sys.executable, "-m", "training.run", *args, "--out", str(killed)],
+                            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    ckpt = killed / "checkpoints" / "last.pt"
+    deadline = time.monotonic() + 120
+    while not ckpt.exists() and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    assert ckpt.exists() and not (killed / "model").exists(), "the run must be killed mid-way"
+    assert torch.load(ckpt, weights_only=True)["step"] < 40
+
+    assert run_main(args + ["--out", str(killed), "--resume"]) == 0
+    for name in ("model/model.safetensors",):
+        a, b = load_file(tmp_path / "whole" / name), load_file(killed / name)
+        assert a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)
+    whole = torch.load(tmp_path / "whole" / "checkpoints" / "last.pt", weights_only=True)
+    resumed = torch.load(ckpt, weights_only=True)
+    for part in ("generator", "discriminator"):
+        assert all(torch.equal(whole[part][k], resumed[part][k]) for k in whole[part])
+    steps = [json.loads(line)["step"] for line in (killed / "metrics.jsonl").read_text().splitlines()]
+    assert steps == list(range(5, 41, 5))
+
+
+def test_non_finite_loss_stops_and_keeps_last_good_checkpoint(tmp_path, mnist_dir, monkeypatch):
+    calls = {"n": 0}
+    real_d_loss = train_module.d_loss
+
+    def poisoned(*args):
+        calls["n"] += 1
+        loss = real_d_loss(*args)
+        return loss * float("nan") if calls["n"] > 4 else loss
+
+    monkeypatch.setattr(train_module, "d_loss", poisoned)
+    with pytest.raises(TrainingDiverged, match=r"NaN or infinite.*checkpoint.*step 3"):
+        train(config(tmp_path, mnist_dir, steps=10))
+    ckpt = torch.load(tmp_path / "run" / "checkpoints" / "last.pt", weights_only=True)
+    assert ckpt["step"] == 3
+    assert all(torch.isfinite(v).all() for v in ckpt["generator"].values() if v.is_floating_point())
+
+
+def test_cli_errors_are_one_sentence_not_a_traceback(tmp_path, mnist_dir):
+    def cli(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "training.run", *args], cwd=ROOT,
+                              capture_output=True, text=True, timeout=120)
+
+    unknown = cli("--arch", "dcgn")
+    assert unknown.returncode == 2 and "invalid choice: 'dcgn'" in unknown.stderr
+    assert all(name in unknown.stderr for name in list_models())
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    missing = cli("--data-dir", str(empty), "--steps", "1", "--out", str(tmp_path / "r"))
+    assert missing.returncode == 1 and "Put the four uncompressed IDX files there" in missing.stderr
+    for result in (unknown, missing):
+        assert "Traceback" not in result.stderr
+
+
+def test_existing_run_and_mismatched_resume_are_refused(tmp_path, mnist_dir, capsys):
+    args = ["--arch", "mlp", "--steps", "3", "--batch-size", "16", "--data-dir", str(mnist_dir),
+            "--out", str(tmp_path / "run")]
+    assert run_main(args) == 0
+    assert run_main(args) == 1
+    assert "already holds a run: pass --resume" in capsys.readouterr().err
+    assert run_main(args + ["--resume", "--loss", "hinge"]) == 1
+    assert "loss: checkpoint 'ns' vs now 'hinge'" in capsys.readouterr().err
+    assert run_main(["--steps", "3", "--data-dir", str(mnist_dir), "--out", str(tmp_path / "new"), "--resume"]) == 1
+    assert "no checkpoint" in capsys.readouterr().err
