@@ -40,14 +40,14 @@ def wrap(model: nn.Module, device: torch.device) -> nn.Module:
     return DistributedDataParallel(model, device_ids=[device.index] if device.type == "cuda" else None)
 
 
-def gather_states(state: torch.Tensor, device: torch.device) -> list[torch.Tensor]:
-    """Every rank's RNG state, so each rank resumes its own noise stream."""
+def any_rank(flag: bool | torch.Tensor) -> bool:
+    """True on every rank when `flag` is true on any rank, so all ranks stop at the same step."""
     if not td.is_initialized():
-        return [state.cpu()]
-    state = state.to(device)
-    states = [torch.empty_like(state) for _ in range(world_size())]
-    td.all_gather(states, state)
-    return [s.cpu() for s in states]
+        return bool(flag)
+    device = torch.device("cuda", local_rank()) if td.get_backend() == "nccl" else torch.device("cpu")
+    t = torch.as_tensor(flag, dtype=torch.int32, device=device).reshape(1)
+    td.all_reduce(t, op=td.ReduceOp.MAX)
+    return bool(t.item())
 
 
 def barrier() -> None:

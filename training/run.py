@@ -12,12 +12,14 @@ gan_models.load_generator and pushable to the Hugging Face Hub.
 """
 
 import argparse
+import os
 import shlex
 import sys
 import time
 
 from gan_models import list_models
 
+from . import distributed as dist
 from .data import DataNotFoundError
 from .losses import LOSSES
 from .train import CheckpointMismatch, TrainConfig, TrainingDiverged, train
@@ -69,15 +71,20 @@ def parse_args(argv: list[str] | None = None) -> TrainConfig:
 
 def main(argv: list[str] | None = None) -> int:
     cfg = parse_args(argv)
+    main_rank = int(os.environ.get("RANK", "0")) == 0
     try:
         model_dir = train(cfg)
     except (DataNotFoundError, CheckpointMismatch, TrainingDiverged, FileExistsError, FileNotFoundError) as err:
-        print(f"error: {err}", file=sys.stderr)
+        if main_rank:
+            print(f"error: {err}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print(f"\ninterrupted: continue with the same command plus --resume (run folder {cfg.out})", file=sys.stderr)
         return 130
-    print(f"exported {model_dir}")
+    finally:
+        dist.cleanup()
+    if main_rank:
+        print(f"exported {model_dir}")
     return 0
 
 

@@ -114,7 +114,7 @@ def train(cfg: TrainConfig) -> Path:
     device = pick_device(cfg.device)
     out = Path(cfg.out)
     ckpt_path = out / "checkpoints" / "last.pt"
-    if main and ckpt_path.exists() and not cfg.resume:
+    if ckpt_path.exists() and not cfg.resume:
         raise FileExistsError(f"{out} already holds a run: pass --resume to continue it, or choose another --out")
     if cfg.resume and not ckpt_path.exists():
         raise FileNotFoundError(f"--resume: no checkpoint at {ckpt_path}; start the run without --resume")
@@ -130,7 +130,9 @@ def train(cfg: TrainConfig) -> Path:
     fused = device.type == "cuda"  # one kernel for the whole Adam update
     opt_g = torch.optim.Adam(G.parameters(), lr=cfg.lr, betas=cfg.betas, fused=fused)
     opt_d = torch.optim.Adam(D.parameters(), lr=cfg.lr, betas=cfg.betas, fused=fused)
-    noise = torch.Generator(device).manual_seed(cfg.seed + 1 + dist.rank())
+    # Every rank draws the same global noise batch and keeps its own slice, so a DDP run sees the
+    # noise a single process with the same global batch would.
+    noise = torch.Generator(device).manual_seed(cfg.seed + 1)
     step, elapsed = 0, 0.0
 
     if cfg.resume:
@@ -147,7 +149,7 @@ def train(cfg: TrainConfig) -> Path:
         if ema is not None:
             ema.load_state_dict(ckpt["ema"])
         set_rng_state(ckpt["rng"])
-        noise.set_state(ckpt["noise_rng"][dist.rank()].to(noise.get_state().device))
+        noise.set_state(ckpt["noise_rng"])
         step, elapsed = ckpt["step"], ckpt["elapsed"]
         if main:
             truncate_metrics(out / "metrics.jsonl", step)
@@ -167,8 +169,9 @@ def train(cfg: TrainConfig) -> Path:
         (out / "samples").mkdir(parents=True, exist_ok=True)
 
     def draw_noise(n: int):
-        z = torch.randn(n, cfg.latent_dim, device=device, generator=noise)
-        y = torch.randint(10, (n,), device=device, generator=noise) if cfg.conditional else None
+        mine = slice(dist.rank() * n, (dist.rank() + 1) * n)
+        z = torch.randn(n * dist.world_size(), cfg.latent_dim, device=device, generator=noise)[mine]
+        y = torch.randint(10, (n * dist.world_size(),), device=device, generator=noise)[mine] if cfg.conditional else None
         return z, y
 
     def save_samples(name: str) -> Path:
@@ -180,12 +183,12 @@ def train(cfg: TrainConfig) -> Path:
         to_pil(img).save(path)
         return path
 
-    def checkpoint(noise_states: list[torch.Tensor]) -> None:
+    def checkpoint() -> None:
         save_checkpoint({
             "step": step, "elapsed": elapsed + time.monotonic() - t0, "config": asdict(cfg),
             "model_config": G.config, "generator": unwrap(G).state_dict(), "discriminator": unwrap(D).state_dict(),
             "ema": ema.state_dict() if ema is not None else {}, "opt_g": opt_g.state_dict(),
-            "opt_d": opt_d.state_dict(), "rng": rng_state(), "noise_rng": noise_states,
+            "opt_d": opt_d.state_dict(), "rng": rng_state(), "noise_rng": noise.get_state(),
         }, ckpt_path)
 
     t0 = time.monotonic()
@@ -207,7 +210,7 @@ def train(cfg: TrainConfig) -> Path:
                 real_logits, fake_logits = logits.split(real.size(0))
                 loss_d = d_loss(cfg.loss, real_logits, fake_logits)
             if cfg.loss == "wgan-gp":
-                loss_d = loss_d + cfg.gp_weight * gradient_penalty(D_run, real, fake, fake_y, noise)
+                loss_d = loss_d + cfg.gp_weight * gradient_penalty(D, real, fake, fake_y, noise)
             opt_d.zero_grad(set_to_none=True)
             loss_d.backward()
             opt_d.step()
@@ -232,9 +235,9 @@ def train(cfg: TrainConfig) -> Path:
         bar.update(1)
 
         # 3. Log, draw samples, checkpoint (rank 0 only writes).
-        timed_out = cfg.time_limit is not None and time.monotonic() - t0 > cfg.time_limit
+        timed_out = cfg.time_limit is not None and dist.any_rank(time.monotonic() - t0 > cfg.time_limit)
         if logging or step % cfg.checkpoint_every == 0 or timed_out:
-            if nonfinite.item():
+            if dist.any_rank(nonfinite):
                 where = f"{ckpt_path} (step {load_checkpoint(ckpt_path)['step']})" if ckpt_path.exists() else "none yet"
                 raise TrainingDiverged(f"a loss became NaN or infinite by step {step}; last good checkpoint: {where}. "
                                        "Try a lower --lr, --loss ns or hinge, or a smaller --batch-size.")
@@ -254,9 +257,8 @@ def train(cfg: TrainConfig) -> Path:
         if main and (step % cfg.sample_every == 0 or step == total or timed_out):
             save_samples(f"step_{step:06d}.png")
         if step % cfg.checkpoint_every == 0 or step == total or timed_out:
-            noise_states = dist.gather_states(noise.get_state(), device)  # a collective: every rank joins
             if main:
-                checkpoint(noise_states)
+                checkpoint()
                 plot_losses(out / "metrics.jsonl", out / "losses.png")
         if timed_out:
             break

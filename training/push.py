@@ -1,0 +1,95 @@
+"""Publish a trained run's generator to the Hugging Face Hub.
+
+    python -m training.push runs/dcgan --repo-id you/digitgan-dcgan --dry-run   # stage and list, no network
+    python -m training.push runs/dcgan --repo-id you/digitgan-dcgan [--private] [--revision BRANCH]
+
+Uploads RUN_DIR/model (model.safetensors, config.json, README.md model card, samples.png) plus the
+run's losses.png in one commit, creating the repo when needed. Then:
+    DIGITGAN_MODELS=you/digitgan-dcgan python app.py
+"""
+
+import argparse
+import shutil
+import sys
+from pathlib import Path
+
+from huggingface_hub import HfApi, ModelCard, get_token
+
+from gan_models.hub import CARD, CONFIG, WEIGHTS, read_config
+
+STAGE = "hub"
+
+
+class PushError(RuntimeError):
+    """The run cannot be published as asked; the message says what to do."""
+
+
+def stage(run_dir: Path) -> Path:
+    """Copy what will be uploaded into RUN_DIR/hub/ and return that folder."""
+    model = run_dir / "model"
+    missing = [f for f in (WEIGHTS, CONFIG, CARD) if not (model / f).exists()]
+    if missing:
+        raise PushError(f"{run_dir} has no complete model/ folder (missing {', '.join(missing)}): "
+                        "finish the run first (rerun its command with --resume), then push")
+    config = read_config(model)
+    staged = run_dir / STAGE
+    shutil.rmtree(staged, ignore_errors=True)
+    shutil.copytree(model, staged)
+    if (run_dir / "losses.png").exists():
+        shutil.copy2(run_dir / "losses.png", staged / "losses.png")
+    card = ModelCard.load(staged / CARD)
+    card.data.library_name = card.data.library_name or "pytorch"
+    card.data.license = card.data.license or "mit"
+    task = "conditional" if config.get("num_classes") else "unconditional"
+    card.data.tags = sorted(set(card.data.tags or []) | {"gan", "mnist", f"{task}-image-generation"})
+    card.data.datasets = card.data.datasets or ["mnist"]
+    card.save(staged / CARD)
+    return staged
+
+
+def push(run_dir: Path, repo_id: str, private: bool = False, revision: str | None = None,
+         dry_run: bool = False) -> list[str]:
+    """Stage RUN_DIR/model and upload it (unless `dry_run`); returns the staged file names."""
+    staged = stage(run_dir)
+    files = sorted(p.name for p in staged.iterdir())
+    if dry_run:
+        return files
+    token = get_token()
+    if token is None:
+        raise PushError("no Hugging Face token found: run `hf auth login` (or set HF_TOKEN to a token "
+                        "with write access from https://huggingface.co/settings/tokens), then push again")
+    api = HfApi(token=token)
+    api.create_repo(repo_id, private=private, exist_ok=True)
+    if revision:
+        api.create_branch(repo_id, branch=revision, exist_ok=True)
+    api.upload_folder(repo_id=repo_id, folder_path=staged, revision=revision,
+                      commit_message=f"Upload digitgan {read_config(staged)['architecture']} generator")
+    return files
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="python -m training.push", description=__doc__.split("\n")[0])
+    p.add_argument("run_dir", type=Path, help="a run folder written by `python -m training.run` (holds model/)")
+    p.add_argument("--repo-id", required=True, help="Hub model repo, owner/name")
+    p.add_argument("--private", action="store_true", help="create the repo as private")
+    p.add_argument("--revision", help="branch to push to (created when missing); default main")
+    p.add_argument("--dry-run", action="store_true", help="stage RUN_DIR/hub/ and list its files; no network")
+    args = p.parse_args(argv)
+    try:
+        files = push(args.run_dir, args.repo_id, args.private, args.revision, args.dry_run)
+    except (PushError, ValueError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 1
+    except Exception as err:  # network and permission failures from the Hub
+        print(f"error: the upload to {args.repo_id} failed ({type(err).__name__}: {err})", file=sys.stderr)
+        return 1
+    target = f"{args.repo_id}@{args.revision or 'main'}"
+    verb = "would upload" if args.dry_run else "uploaded"
+    print(f"{verb} to {target} (staged in {args.run_dir / STAGE}):")
+    for name in files:
+        print(f"  {name}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
