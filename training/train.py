@@ -228,8 +228,8 @@ def train(cfg: TrainConfig) -> Path:
         if logging:
             g_grad_norm = torch.linalg.vector_norm(torch.stack([p.grad.norm() for p in G.parameters()]))
         opt_g.step()
-        if ema is not None:
-            update_ema(ema, G, cfg.ema_decay)
+        if ema is not None:  # warm-up: early on, the average must not be dominated by the random start
+            update_ema(ema, G, min(cfg.ema_decay, (1 + step) / (10 + step)))
         nonfinite |= ~torch.isfinite(loss_d.detach() + loss_g.detach())
         step += 1
         bar.update(1)

@@ -1,0 +1,96 @@
+"""Training throughput: `training.run`'s loop against a textbook GAN loop, same models and batch.
+
+    python benchmarks/train_speed.py --data-dir ../shared/data [--batch-size 64] [--steps 60]
+
+The textbook loop has the structure of the classic PyTorch GAN examples: a DataLoader with
+per-sample ToTensor/Normalize transforms, `.to(device)` per batch, and three separate D passes
+(real, fake.detach(), fake) per step.
+"""
+
+import argparse
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import torch
+from torch import nn
+from torch.utils.data import DataLoader
+from torchvision import transforms
+from torchvision.datasets import MNIST
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from gan_models import create_model, list_models  # noqa: E402
+from training.report import read_metrics  # noqa: E402
+from training.train import TrainConfig, pick_device, train  # noqa: E402
+
+
+def ours(arch: str, batch_size: int, steps: int, data_dir: str, device: str, compile: bool) -> float:
+    """Median images/s over the logging windows of a real `training.run` loop, warm-up excluded."""
+    with tempfile.TemporaryDirectory() as out:
+        train(TrainConfig(arch=arch, steps=steps, batch_size=batch_size, log_every=max(1, steps // 6),
+                          sample_every=10**9, checkpoint_every=10**9, data_dir=data_dir, out=out,
+                          device=device, compile=compile, lr=2e-4))
+        rates = [r["images_per_s"] for r in read_metrics(Path(out) / "metrics.jsonl")]
+    return statistics.median(rates[1:])
+
+
+def textbook(arch: str, batch_size: int, steps: int, data_dir: str, device: str, workers: int) -> float:
+    """Images/s of the classic example loop on the same models."""
+    dev = pick_device(device)
+    torch.manual_seed(0)
+    G, D = (m.to(dev) for m in create_model(arch))
+    opt_g = torch.optim.Adam(G.parameters(), lr=2e-4, betas=(0.5, 0.999))
+    opt_d = torch.optim.Adam(D.parameters(), lr=2e-4, betas=(0.5, 0.999))
+    criterion = nn.BCEWithLogitsLoss()
+    tf = transforms.Compose([transforms.ToTensor(), transforms.Normalize((0.5,), (0.5,))])
+    loader = DataLoader(MNIST(data_dir, train=True, transform=tf), batch_size=batch_size, shuffle=True,
+                        num_workers=workers, drop_last=True)
+    warmup, done, start = max(1, steps // 6), 0, None
+    while done < steps + warmup:
+        for real, _ in loader:
+            if done == warmup:
+                start = time.perf_counter()
+            real = real.to(dev)
+            b = real.size(0)
+            ones, zeros = torch.ones(b, device=dev), torch.zeros(b, device=dev)
+            opt_d.zero_grad()
+            criterion(D(real), ones).backward()
+            fake = G(torch.randn(b, G.latent_dim, device=dev))
+            criterion(D(fake.detach()), zeros).backward()
+            opt_d.step()
+            opt_g.zero_grad()
+            criterion(D(fake), ones).backward()
+            opt_g.step()
+            done += 1
+            if done == steps + warmup:
+                break
+    if dev.type == "cuda":
+        torch.cuda.synchronize()
+    return steps * batch_size / (time.perf_counter() - start)
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--data-dir", default="../shared/data", help="folder holding MNIST/raw/")
+    p.add_argument("--batch-size", type=int, default=64, help="batch size for both loops")
+    p.add_argument("--steps", type=int, default=60, help="timed steps per measurement")
+    p.add_argument("--device", default="auto", help="auto, cpu or cuda")
+    p.add_argument("--workers", type=int, default=2, help="DataLoader workers of the textbook loop (the examples use 2)")
+    p.add_argument("--compile", action="store_true", help="also pass --compile to training.run")
+    p.add_argument("--arch", nargs="*", default=list_models(), help="architectures to measure")
+    args = p.parse_args()
+    device = pick_device(args.device)
+    name = torch.cuda.get_device_name(device) if device.type == "cuda" else f"CPU ({torch.get_num_threads()} threads)"
+    print(f"device: {name}, batch {args.batch_size}, torch {torch.__version__}\n")
+    print("| arch | training.run img/s | textbook img/s | ratio |")
+    print("| --- | ---: | ---: | ---: |")
+    for arch in args.arch:
+        fast = ours(arch, args.batch_size, args.steps, args.data_dir, args.device, args.compile)
+        slow = textbook(arch, args.batch_size, args.steps, args.data_dir, args.device, args.workers)
+        print(f"| {arch} | {fast:,.0f} | {slow:,.0f} | {fast / slow:.2f}× |", flush=True)
+
+
+if __name__ == "__main__":
+    main()
