@@ -65,7 +65,10 @@ def parse_args(argv: list[str] | None = None) -> TrainConfig:
             p.error(f"--{name.replace('_', '-')} must be at least 1")
     if args.out is None:
         args.out = f"runs/{args.arch}-{time.strftime('%Y%m%d-%H%M%S')}"
-    command = "python -m training.run " + shlex.join(sys.argv[1:] if argv is None else argv)
+    # The card records the command that reproduces the weights: a resumed run ends where an
+    # uninterrupted one would, so --resume is left out.
+    given = sys.argv[1:] if argv is None else argv
+    command = "python -m training.run " + shlex.join(a for a in given if a != "--resume")
     return TrainConfig(**vars(args), command=command)
 
 
