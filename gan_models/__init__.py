@@ -3,7 +3,7 @@
 import importlib
 import pkgutil
 
-from .hub import ModelLoadError, load_generator, read_card, save_generator, unwrap
+from .hub import ModelLoadError, load_generator, read_card, resolve_source, save_generator, unwrap
 from .latent import lerp, sample_latents, slerp
 from .registry import GANPair, create_model, list_models, model_config, register_model
 from .sampling import generate, grid, to_pil, to_uint8
@@ -18,5 +18,5 @@ for _info in pkgutil.iter_modules(__path__):
 __all__ = [
     "GANPair", "ModelLoadError", "create_model", "generate", "grid", "lerp", "list_models",
     "load_generator", "model_config", "read_card", "register_model", "sample_latents",
-    "save_generator", "slerp", "to_pil", "to_uint8", "unwrap",
+    "resolve_source", "save_generator", "slerp", "to_pil", "to_uint8", "unwrap",
 ]

@@ -43,7 +43,8 @@ def generate(generator: nn.Module, n: int, seed: int, digit: int | None = None,
 def grid(images: torch.Tensor, nrow: int | None = None) -> torch.Tensor:
     """uint8 images (N, C, H, W) → one uint8 grid (C, H', W') with a 2-pixel border."""
     nrow = nrow or max(1, round(len(images) ** 0.5))
-    return make_grid(images, nrow=nrow, padding=2, pad_value=0)
+    # make_grid turns one channel into three; keep grayscale grayscale.
+    return make_grid(images, nrow=nrow, padding=2, pad_value=0)[:images.size(1)]
 
 
 def to_pil(image: torch.Tensor) -> Image.Image:

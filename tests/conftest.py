@@ -1,7 +1,13 @@
 """Shared fixtures: MNIST from ../shared/data when present, tiny models for fast tests."""
 
 import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
 from pathlib import Path
+from typing import Iterator
 
 import pytest
 
@@ -16,3 +22,56 @@ def mnist_dir() -> Path:
     if os.environ.get("CI") == "true":
         pytest.fail(f"MNIST is missing from {SHARED_DATA}: CI must run with ../shared beside the checkout")
     pytest.skip(f"MNIST not found in {SHARED_DATA}")
+
+
+# --- The app (app.py): tiny random-weight models and a running `python app.py` -------------------------
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))  # app.py sits at the top level, outside the installed packages
+UNREACHABLE_REPO = "digitgan-tests/no-such-model"  # listed in DIGITGAN_MODELS while the Hub is offline
+
+
+@pytest.fixture(scope="session")
+def app_models(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A pretrained/ folder of tiny random models: dcgan (with a card), cdcgan (conditional), stacked-dcgan (RGB)."""
+    import gan_models
+
+    folder = tmp_path_factory.mktemp("pretrained")
+    card = {"loss": "hinge", "steps": 10, "training_command": "python -m training.run --arch dcgan",
+            "training_time_s": 90.0, "metrics": {"fid": 12.5}}
+    gan_models.save_generator(gan_models.create_model("dcgan", width=8).generator, folder / "dcgan", card)
+    gan_models.save_generator(gan_models.create_model("dcgan", num_classes=10, width=8).generator, folder / "cdcgan")
+    gan_models.save_generator(gan_models.create_model("dcgan", channels=3, width=8).generator, folder / "stacked-dcgan")
+    return folder
+
+
+@pytest.fixture(scope="session")
+def app_url(app_models: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """URL of `python app.py` on a free loopback port, serving `app_models` plus an unreachable Hub repo."""
+    tmp = tmp_path_factory.mktemp("app")
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {**os.environ, "DIGITGAN_PRETRAINED_DIR": str(app_models), "DIGITGAN_MODELS": UNREACHABLE_REPO,
+           "HF_HUB_OFFLINE": "1", "HF_HOME": str(tmp / "hf"), "GRADIO_TEMP_DIR": str(tmp / "gradio"),
+           "GRADIO_SERVER_NAME": "127.0.0.1", "GRADIO_SERVER_PORT": str(port), "GRADIO_ANALYTICS_ENABLED": "False"}
+    log = tmp / "server.log"
+    server = subprocess.Popen([sys.executable, "app.py"], cwd=ROOT, env=env, stdout=log.open("w"),
+                              stderr=subprocess.STDOUT)
+    url, deadline = f"http://127.0.0.1:{port}/", time.monotonic() + 90
+    try:
+        while True:
+            if server.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"python app.py did not answer on {url}:\n{log.read_text()}")
+            try:
+                urllib.request.urlopen(url, timeout=2)
+                break
+            except OSError:
+                time.sleep(0.25)
+        yield url
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            server.kill()

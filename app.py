@@ -1,0 +1,298 @@
+"""digitgan playground: generate, interpolate and compare handwritten digits drawn by trained GANs.
+
+    python app.py  # http://127.0.0.1:7860; env: GRADIO_SERVER_PORT, DIGITGAN_PRETRAINED_DIR (./pretrained),
+                   # DIGITGAN_MODELS: Hub repos owner/name[@revision], comma-separated, beside the bundled models
+"""
+
+import hashlib
+import io
+import os
+import random
+import threading
+import time
+from pathlib import Path
+
+import gradio as gr
+import numpy as np
+import torch
+from gradio.utils import get_upload_folder
+from PIL import Image
+from torch import nn
+
+import gan_models
+
+MAX_SEED = 2**32 - 1
+MAX_DIGITS, MAX_STEPS, MAX_TRUNCATION = 64, 64, 3.0
+DIGIT_CHOICES = ["any"] + [str(d) for d in range(10)]
+HUB_RETRY_S = 300  # a Hub source that failed is retried after this long, not on every request
+CONCURRENCY = min(4, os.cpu_count() or 1)  # requests run side by side, one per core...
+torch.set_num_threads(1)  # ...with one thread each, so that they never fight over the cores
+
+_loaded: dict[str, tuple[nn.Module, Path]] = {}  # source -> (generator, its local folder)
+_failed: dict[str, tuple[float, str]] = {}  # Hub source -> (when it failed, why)
+_load_lock = threading.Lock()
+
+
+def _error(message: str) -> gr.Error:
+    return gr.Error(message, print_exception=False)  # the input is wrong, not the code: log no traceback
+
+
+def model_sources() -> dict[str, str]:
+    """Every model on offer, name -> source: bundled folders first, then the Hub repos in DIGITGAN_MODELS."""
+    folder = Path(os.environ.get("DIGITGAN_PRETRAINED_DIR", Path(__file__).parent / "pretrained"))
+    sources = {p.parent.name: str(p.parent) for p in sorted(folder.glob("*/config.json"))}
+    hub = [s.strip() for s in os.environ.get("DIGITGAN_MODELS", "").split(",") if s.strip()]
+    return sources | {repo: repo for repo in hub}
+
+
+def load_model(model: str | None) -> tuple[str, nn.Module, Path]:
+    """(name, generator, folder) of a model, loaded once and cached; a gr.Error says why it cannot be."""
+    sources = model_sources()
+    name = model or DEFAULT_MODEL or next(iter(sources), None)
+    if name not in sources:
+        raise _error(f"Unknown model '{name}'. Available models: {', '.join(sources)}." if sources else
+                     "No models yet: add a model folder to pretrained/ or list Hub repos in DIGITGAN_MODELS.")
+    source = sources[name]
+    if source in _loaded:
+        return (name, *_loaded[source])
+    with _load_lock:  # one load per source, however many requests ask for it at once
+        failed = _failed.get(source, (-HUB_RETRY_S, ""))
+        if source not in _loaded and time.monotonic() - failed[0] < HUB_RETRY_S:
+            raise _error(f"Model '{name}' could not be loaded: {failed[1]}")
+        try:
+            if source not in _loaded:  # a Hub snapshot is a local folder too, and holds the model card
+                folder = gan_models.resolve_source(source)
+                _loaded[source] = gan_models.load_generator(folder), folder
+        except gan_models.ModelLoadError as err:
+            if source == name:  # a Hub repo: remember the failure; a local folder may be fixed any moment
+                _failed[source] = (time.monotonic(), str(err))
+            raise _error(f"Model '{name}' could not be loaded: {err}") from None
+    return (name, *_loaded[source])
+
+
+def _whole(value: float | None, what: str, low: int, high: int) -> int:
+    whole = isinstance(value, int) or (isinstance(value, float) and value.is_integer())  # not NaN or inf
+    if isinstance(value, bool) or not whole or not low <= value <= high:
+        raise _error(f"The {what} must be a whole number from {low} to {high}; got {value!r}.")
+    return int(value)
+
+
+def _digit(digit: str | int | None, generator: nn.Module, name: str) -> int | None:
+    if digit is None or str(digit).strip().lower() in {"", "any"}:
+        return None
+    if not str(digit).strip().isdecimal() or int(digit) > 9:
+        raise _error(f"The digit must be 'any' or a whole number from 0 to 9; got {digit!r}.")
+    if not generator.num_classes:
+        raise _error(f"The model '{name}' is unconditional, so it cannot be asked for a digit: "
+                     "set the digit to 'any' or pick a conditional model.")
+    return int(digit)
+
+
+def _truncation(truncation: float | None) -> float | None:
+    if truncation is None or truncation == 0:
+        return None  # 0 means off: a threshold of 0 would leave no latent values to draw
+    if type(truncation) not in (int, float) or not 0 < truncation <= MAX_TRUNCATION:
+        raise _error(f"Truncation must be between 0 (off) and {MAX_TRUNCATION:g}; got {truncation!r}.")
+    return float(truncation)
+
+
+def _pixels(images: torch.Tensor, min_side: int, nrow: int | None = None) -> np.ndarray:
+    """uint8 (C, H, W), or (N, C, H, W) laid out as a grid, as an array enlarged by a whole factor to
+    at least `min_side` pixels: nearest neighbour keeps strokes crisp where a browser blurs them."""
+    if images.dim() == 4:
+        images = gan_models.grid(images, nrow)
+    image = images[0].numpy() if images.shape[0] == 1 else images.permute(1, 2, 0).numpy()
+    scale = -(-min_side // max(image.shape[:2]))
+    return image.repeat(scale, axis=0).repeat(scale, axis=1) if scale > 1 else image
+
+
+def _save(files: dict[str, bytes]) -> list[str]:
+    """Paths of `files` in a folder of Gradio's temp folder named by content, as Gradio's own: served as is."""
+    folder = Path(get_upload_folder()) / hashlib.sha256(b"".join(files.values())).hexdigest()
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, data in files.items():
+        if not (folder / name).exists():
+            partial = folder / f"{name}.{threading.get_ident()}.part"  # readers never see half a file
+            partial.write_bytes(data)
+            partial.replace(folder / name)
+    return [str(folder / name) for name in files]
+
+
+def _png(image: np.ndarray) -> bytes:
+    buffer = io.BytesIO()
+    Image.fromarray(image).save(buffer, format="PNG", compress_level=1)  # 4x faster than Gradio's level 6
+    return buffer.getvalue()
+
+
+def _gif(frames: torch.Tensor) -> bytes:
+    pictures = [Image.fromarray(_pixels(frame, 112)) for frame in frames]
+    pictures += pictures[-2:0:-1]  # forth and back, so the loop never jumps
+    buffer = io.BytesIO()
+    pictures[0].save(buffer, format="GIF", save_all=True, append_images=pictures[1:], duration=80, loop=0)
+    return buffer.getvalue()
+
+
+_AT_START = model_sources()
+DEFAULT_MODEL = "dcgan" if "dcgan" in _AT_START else next(iter(_AT_START), None)  # selected at start
+
+
+def generate(model: str | None = DEFAULT_MODEL, seed: int = 0, n: int = 16, digit: str = "any",
+             truncation: float = 0.0) -> tuple[str, list[str]]:
+    """PNG paths of a grid and a gallery of `n` digits from `model`; same inputs, same images."""
+    name, generator, _ = load_model(model)
+    seed, n = _whole(seed, "seed", 0, MAX_SEED), _whole(n, "number of digits", 1, MAX_DIGITS)
+    label = _digit(digit, generator, name)
+    with torch.inference_mode():
+        images = gan_models.generate(generator, n, seed, label, _truncation(truncation))
+    digits = {f"{i}.png": _png(_pixels(image, 112)) for i, image in enumerate(images)}
+    grid, *gallery = _save({"grid.png": _png(_pixels(images, 480)), **digits})
+    return grid, gallery
+
+
+def interpolate(model: str | None = DEFAULT_MODEL, seed_a: int = 0, seed_b: int = 1, steps: int = 16,
+                method: str = "slerp", digit_a: str = "any", digit_b: str = "any") -> tuple[str, str]:
+    """Frames from seed A's latent to seed B's: paths of a strip PNG and of a looping GIF.
+
+    Conditional models hold the label, digit A for the first half of the frames and digit B for the
+    rest ("any": the seed picks it, seed mod 10), as generators take labels as class indices."""
+    name, generator, _ = load_model(model)
+    seed_a, seed_b = _whole(seed_a, "seed A", 0, MAX_SEED), _whole(seed_b, "seed B", 0, MAX_SEED)
+    steps = _whole(steps, "number of steps", 2, MAX_STEPS)
+    if method not in {"lerp", "slerp"}:
+        raise _error(f"The method must be 'lerp' or 'slerp'; got {method!r}.")
+    label_a, label_b = _digit(digit_a, generator, name), _digit(digit_b, generator, name)
+    z_a, z_b = (gan_models.sample_latents(1, generator.latent_dim, s)[0] for s in (seed_a, seed_b))
+    t = torch.linspace(0, 1, steps)
+    z = (gan_models.slerp if method == "slerp" else gan_models.lerp)(z_a, z_b, t)
+    k = generator.num_classes
+    labels = torch.where(t < 0.5, seed_a % k if label_a is None else label_a,
+                         seed_b % k if label_b is None else label_b) if k else None
+    with torch.inference_mode():
+        frames = gan_models.to_uint8(generator(z, labels))
+    return tuple(_save({"frames.png": _png(_pixels(frames, 960, nrow=min(steps, 16))), "frames.gif": _gif(frames)}))
+
+
+def _every_model() -> tuple[dict[str, nn.Module], list[str]]:
+    """The models on offer that load, by name, and a sentence for each that does not."""
+    loaded, problems = {}, []
+    for name in model_sources():
+        try:
+            loaded[name] = load_model(name)[1]
+        except gr.Error as err:
+            problems.append(err.message)
+    return loaded, problems
+
+
+def compare(seed: int = 0, n: int = 16, truncation: float = 0.0) -> tuple[list[tuple[str, str]], str]:
+    """One grid per model on offer, all from the same seed, and a note on any model that failed."""
+    seed, n = _whole(seed, "seed", 0, MAX_SEED), _whole(n, "number of digits", 1, MAX_DIGITS)
+    truncation = _truncation(truncation)
+    loaded, problems = _every_model()
+    with torch.inference_mode():
+        grids = {f"{i}.png": _png(_pixels(gan_models.generate(g, n, seed, None, truncation), 240))
+                 for i, g in enumerate(loaded.values())}
+    return list(zip(_save(grids), loaded)), "".join(f"- {problem}\n" for problem in problems)
+
+
+def model_report() -> str:
+    """Markdown listing the models on offer: which loaded, and why any others did not."""
+    loaded, problems = _every_model()
+    lines = [f"- ✅ `{name}`: {g.config['architecture']}, {'conditional' if g.num_classes else 'unconditional'}"
+             for name, g in loaded.items()] + [f"- ⚠️ {problem}" for problem in problems]
+    return "\n".join(lines) or "No models yet: add folders to pretrained/ or list Hub repos in DIGITGAN_MODELS."
+
+
+def model_card(model: str | None = DEFAULT_MODEL) -> tuple[str, dict, dict, dict]:
+    """The model's card as Markdown (architecture, loss, training command and time, metrics), and the
+    three digit pickers, which only a conditional model enables."""
+    fixed = gr.update(value="any", interactive=False)
+    try:
+        name, generator, folder = load_model(model)
+    except gr.Error as err:
+        return err.message, fixed, fixed, fixed
+    digit = gr.update(interactive=True) if generator.num_classes else fixed
+    card = gan_models.read_card(folder).data.to_dict() if (folder / "README.md").exists() else {}
+    config = ", ".join(f"{k}={v}" for k, v in generator.config.items() if k != "architecture")
+    rows = {"architecture": f"{generator.config['architecture']} ({config})", "source": folder,
+            **{key: card[key] for key in ("loss", "steps", "dataset", "ema") if key in card}}
+    if "training_time_s" in card:
+        rows["training time"] = f"{card['training_time_s'] / 60:.1f} min"
+    text = f"### {name}\n\n" + "".join(f"- **{k}**: {v}\n" for k, v in rows.items())
+    if "training_command" in card:
+        text += f"\n**Training command**\n\n```bash\n{card['training_command']}\n```\n"
+    metrics = {k: v for k, v in (card.get("metrics") or {}).items() if not isinstance(v, (list, dict))}
+    if metrics:
+        text += "\n**Metrics**\n\n| metric | value |\n|---|---|\n" + "".join(
+            f"| {k} | {v:.4g} |\n" if isinstance(v, float) else f"| {k} | {v} |\n" for k, v in metrics.items())
+    return text + ("" if card else "\n_This model has no model card (README.md)._"), digit, digit, digit
+
+
+def random_seed() -> int:
+    """A fresh random seed."""
+    return random.randint(0, MAX_SEED)
+
+
+def _seed_box(label: str, value: int, api_name: str) -> gr.Number:
+    with gr.Row(equal_height=True):
+        seed, dice = gr.Number(value, label=label, precision=0, scale=3), gr.Button("🎲 Random", scale=1)
+    dice.click(random_seed, None, seed, api_name=api_name, queue=False)  # wired here, beside its box
+    return seed
+
+
+with gr.Blocks(title="digitgan", analytics_enabled=False, delete_cache=(3600, 3600)) as demo:
+    gr.Markdown("# digitgan\nHandwritten digits drawn by GANs trained on MNIST. Same inputs, same digits.")
+    with gr.Row():
+        model = gr.Dropdown(list(_AT_START), value=DEFAULT_MODEL, label="Model", allow_custom_value=True)
+        report = gr.Markdown("Loading models…")
+    with gr.Accordion("Model card", open=False):
+        card = gr.Markdown()
+    with gr.Tab("Generate"):
+        with gr.Row():
+            with gr.Column(scale=1):
+                seed = _seed_box("Seed", 0, "random_seed")
+                n = gr.Slider(1, MAX_DIGITS, value=16, step=1, precision=0, label="Number of digits")
+                digit = gr.Dropdown(DIGIT_CHOICES, value="any", label="Digit")
+                truncation = gr.Slider(0, MAX_TRUNCATION, value=0, step=0.05, label="Truncation (0 = off)")
+                generate_button = gr.Button("Generate", variant="primary")
+            with gr.Column(scale=2):
+                grid_image = gr.Image(label="Grid", interactive=False, elem_id="grid")
+        gallery = gr.Gallery(label="Digits", columns=8)
+    with gr.Tab("Interpolate"):
+        with gr.Row():
+            with gr.Column(scale=1):
+                seed_a = _seed_box("Seed A", 0, "random_seed_a")
+                seed_b = _seed_box("Seed B", 1, "random_seed_b")
+                with gr.Row():
+                    digit_a = gr.Dropdown(DIGIT_CHOICES, value="any", label="Digit A", info="first half of the frames")
+                    digit_b = gr.Dropdown(DIGIT_CHOICES, value="any", label="Digit B", info="second half")
+                steps = gr.Slider(2, MAX_STEPS, value=16, step=1, precision=0, label="Steps")
+                method = gr.Radio(["slerp", "lerp"], value="slerp", label="Method")
+                interpolate_button = gr.Button("Interpolate", variant="primary")
+            with gr.Column(scale=2):
+                animation = gr.Image(label="Animation", type="filepath", interactive=False, height=300)
+        strip = gr.Image(label="Frames", interactive=False)
+    with gr.Tab("Compare"):
+        with gr.Row():
+            compare_seed = _seed_box("Seed", 0, "random_seed_compare")
+            compare_n = gr.Slider(1, MAX_DIGITS, value=16, step=1, precision=0, label="Digits per model")
+            compare_truncation = gr.Slider(0, MAX_TRUNCATION, value=0, step=0.05, label="Truncation (0 = off)")
+        compare_button = gr.Button("Compare every model", variant="primary")
+        comparison = gr.Gallery(label="Same seed, every model", columns=4, height="auto")
+        compare_notes = gr.Markdown()
+
+    # preprocess=False: the functions check every input in a sentence naming it, which Gradio's checks do not.
+    generate_button.click(generate, [model, seed, n, digit, truncation], [grid_image, gallery],
+                          api_name="generate", preprocess=False)
+    interpolate_button.click(interpolate, [model, seed_a, seed_b, steps, method, digit_a, digit_b],
+                             [strip, animation], api_name="interpolate", preprocess=False)
+    compare_button.click(compare, [compare_seed, compare_n, compare_truncation], [comparison, compare_notes],
+                         api_name="compare", preprocess=False)
+    model.change(model_card, model, [card, digit, digit_a, digit_b], api_name="model_card", preprocess=False)
+    demo.load(model_card, model, [card, digit, digit_a, digit_b], api_name="model_card_on_load", preprocess=False)
+    demo.load(model_report, None, report, api_name="models")
+    # Read the choices again on each visit, so that models added since the start show up.
+    demo.load(lambda: gr.update(choices=list(model_sources())), None, model, api_name="model_choices", queue=False)
+    demo.queue(default_concurrency_limit=CONCURRENCY, max_size=64)
+
+if __name__ == "__main__":
+    demo.launch()

@@ -1,0 +1,203 @@
+"""How fast the app answers: in-process timings, then a bounded load test against a local server.
+
+    python benchmarks/app_latency.py                        # 16 clients for 20 s
+    python benchmarks/app_latency.py --clients 4 --duration 5 --repeats 10
+
+Uses the bundled models in pretrained/ when there are any, else random-weight DCGANs (full width)
+written to a temporary folder. The server is `python app.py` on a free loopback port, stopped at the end.
+Prints Markdown tables.
+"""
+
+import argparse
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+from pathlib import Path
+from typing import Callable
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def random_models(folder: Path) -> Path:
+    """Random-weight unconditional and conditional DCGANs, for when no trained model is bundled."""
+    import gan_models
+
+    gan_models.save_generator(gan_models.create_model("dcgan").generator, folder / "dcgan")
+    gan_models.save_generator(gan_models.create_model("dcgan", num_classes=10).generator, folder / "cdcgan")
+    return folder
+
+
+def median_ms(fn: Callable[[int], object], repeats: int) -> tuple[float, float]:
+    """Median wall and CPU milliseconds of `fn(i)` for i in range(repeats), after a warm-up call.
+
+    On a busy machine wall time includes waiting for a core; CPU time is the work itself."""
+    fn(repeats)
+    wall, cpu = [], []
+    for i in range(repeats):
+        start, start_cpu = time.perf_counter(), time.process_time()
+        fn(i)
+        wall.append(time.perf_counter() - start)
+        cpu.append(time.process_time() - start_cpu)
+    return 1000 * statistics.median(wall), 1000 * statistics.median(cpu)
+
+
+def in_process(model: str, repeats: int) -> list[tuple[str, float, float]]:
+    """Median times of the app's plain functions, called directly, each call with a new seed."""
+    sys.path.insert(0, str(ROOT))
+    import app
+    import gan_models
+    import torch
+
+    generator = app.load_model(model)[1]
+
+    def grid_only(seed: int) -> str:  # what /generate does for its grid image, without the gallery
+        with torch.inference_mode():
+            images = gan_models.generate(generator, 64, seed)
+        return app._save({"grid.png": app._png(app._pixels(images, 480))})[0]
+
+    with torch.inference_mode():
+        model_only = median_ms(lambda i: gan_models.generate(generator, 64, i), repeats)
+    return [
+        (f"model only: gan_models.generate, 64 digits ({model})", *model_only),
+        (f"64-digit grid: model + grid PNG file ({model})", *median_ms(grid_only, repeats)),
+        (f"app.generate: 64-digit grid + gallery PNGs ({model})",
+         *median_ms(lambda i: app.generate(model, i, 64), repeats)),
+        (f"app.interpolate: 32 frames, strip PNG + GIF ({model})",
+         *median_ms(lambda i: app.interpolate(model, i, i + 1, 32, "slerp"), repeats)),
+    ]
+
+
+def free_port() -> int:
+    """A loopback TCP port that was free a moment ago."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_server(env: dict, port: int, log: Path) -> subprocess.Popen:
+    """`python app.py` on 127.0.0.1:`port`, once it answers HTTP."""
+    env = {**env, "GRADIO_SERVER_PORT": str(port), "GRADIO_SERVER_NAME": "127.0.0.1",
+           "GRADIO_ANALYTICS_ENABLED": "False"}
+    server = subprocess.Popen([sys.executable, "app.py"], cwd=ROOT, env=env, stdout=log.open("w"),
+                              stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise RuntimeError(f"the app exited with code {server.returncode}:\n{log.read_text()}")
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2)
+            return server
+        except OSError:
+            time.sleep(0.5)
+    server.kill()
+    raise RuntimeError(f"the app did not answer within 120 s:\n{log.read_text()}")
+
+
+def cpu_seconds(pid: int) -> float | None:
+    """CPU time used so far by process `pid` (Linux /proc), or None where that cannot be read."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def load_test(url: str, server_pid: int, model: str, clients: int, duration: float,
+              n: int) -> tuple[list[float], int, float | None]:
+    """`clients` gradio_client clients calling /generate back to back for `duration` seconds:
+    latencies in seconds, the error count, and the server's CPU seconds meanwhile (None if unknown)."""
+    from gradio_client import Client
+
+    latencies, errors, lock = [], [], threading.Lock()
+    # Files stay on the server: this measures the API call, not the client's downloads.
+    pool = [Client(url, verbose=False, download_files=False, analytics_enabled=False) for _ in range(clients)]
+    for client in pool:  # warm-up: model load and connection set-up are not what is measured
+        client.predict(model=model, seed=0, n=n, api_name="/generate")
+    start = threading.Barrier(clients)
+
+    def run(index: int, client: Client) -> None:
+        start.wait()
+        deadline, seed = time.monotonic() + duration, index * 1_000_000
+        while time.monotonic() < deadline:
+            seed += 1
+            began = time.perf_counter()
+            try:
+                client.submit(model=model, seed=seed, n=n, api_name="/generate").result(timeout=60)
+                with lock:
+                    latencies.append(time.perf_counter() - began)
+            except Exception as err:  # any failure counts: the table reports them
+                with lock:
+                    errors.append(f"{type(err).__name__}: {err}")
+
+    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(pool)]
+    cpu_before = cpu_seconds(server_pid)
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    cpu_after = cpu_seconds(server_pid)
+    for message in sorted(set(errors))[:5]:
+        print(f"error: {message}", file=sys.stderr)
+    server_cpu = None if cpu_before is None or cpu_after is None else cpu_after - cpu_before
+    return latencies, len(errors), server_cpu
+
+
+def percentile(values: list[float], q: float) -> float:
+    """The `q` quantile of `values` (nearest rank), NaN when there are none."""
+    return sorted(values)[min(len(values) - 1, int(q * len(values)))] if values else float("nan")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Print the in-process and load-test tables; exit with 1 if any request failed."""
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--clients", type=int, default=16, help="concurrent gradio_client clients in the load test")
+    p.add_argument("--duration", type=float, default=20, help="seconds the load test runs")
+    p.add_argument("--n", type=int, default=16, help="digits per /generate request in the load test")
+    p.add_argument("--repeats", type=int, default=30, help="repeats behind each in-process median")
+    p.add_argument("--model", default=None, help="model name (default: the app's default model)")
+    args = p.parse_args(argv)
+
+    with tempfile.TemporaryDirectory(prefix="digitgan-bench-") as tmp:
+        models = Path(os.environ.get("DIGITGAN_PRETRAINED_DIR", ROOT / "pretrained"))
+        if not any(models.glob("*/config.json")):
+            print(f"no bundled models in {models}: using random-weight DCGANs\n")
+            models = random_models(Path(tmp) / "models")
+        # The app reads these on every call, here and in the server; its image files go with tmp.
+        os.environ.update(DIGITGAN_PRETRAINED_DIR=str(models), GRADIO_TEMP_DIR=str(Path(tmp) / "gradio"))
+        names = sorted(p.parent.name for p in models.glob("*/config.json"))
+        model = args.model or ("dcgan" if "dcgan" in names else names[0])
+        load = f"load average {os.getloadavg()[0]:.1f}" if hasattr(os, "getloadavg") else "load unknown"
+        print(f"{os.cpu_count()} CPUs, {load} at start\n")
+        print(f"| in-process (median of {args.repeats}) | wall ms | CPU ms |\n|---|---|---|")
+        for label, wall, cpu in in_process(model, args.repeats):
+            print(f"| {label} | {wall:.1f} | {cpu:.1f} |")
+
+        port = free_port()
+        server = start_server(dict(os.environ), port, Path(tmp) / "server.log")
+        try:
+            latencies, errors, server_cpu = load_test(f"http://127.0.0.1:{port}/", server.pid, model, args.clients,
+                                                      args.duration, args.n)
+        finally:
+            server.terminate()
+            try:
+                server.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                server.kill()
+    ms = [1000 * x for x in latencies]
+    print(f"\n| load test: /generate, n={args.n}, {args.clients} clients, {args.duration:g} s | value |\n|---|---|")
+    print(f"| requests | {len(ms)} |\n| throughput | {len(ms) / args.duration:.1f} req/s |")
+    print(f"| p50 latency | {percentile(ms, 0.5):.0f} ms |\n| p95 latency | {percentile(ms, 0.95):.0f} ms |")
+    print(f"| errors | {errors} |")
+    if server_cpu is not None and ms:
+        print(f"| server CPU per request | {1000 * server_cpu / len(ms):.1f} ms |")
+    return 1 if errors else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,155 @@
+"""The app: its plain functions called directly, then the running `python app.py` through gradio_client."""
+
+import re
+import tempfile
+from pathlib import Path
+from typing import Iterator
+
+import gradio as gr
+import numpy as np
+import pytest
+from gradio_client import Client
+from PIL import Image
+
+
+@pytest.fixture
+def app(app_models: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """The app module, reading models from `app_models` and writing images under `tmp_path`."""
+    monkeypatch.setenv("DIGITGAN_PRETRAINED_DIR", str(app_models))
+    monkeypatch.setenv("GRADIO_TEMP_DIR", str(tmp_path))
+    monkeypatch.delenv("DIGITGAN_MODELS", raising=False)
+    import app
+
+    return app
+
+
+def pixels(path: str) -> np.ndarray:
+    return np.asarray(Image.open(path))
+
+
+# --- plain functions ------------------------------------------------------------------------------------
+
+def test_generate_same_inputs_give_same_images(app):
+    grid, gallery = app.generate("dcgan", seed=3, n=5)
+    again_grid, again_gallery = app.generate("dcgan", seed=3, n=5)
+    assert np.array_equal(pixels(grid), pixels(again_grid))
+    assert [pixels(p).tolist() for p in gallery] == [pixels(p).tolist() for p in again_gallery]
+    other_grid, _ = app.generate("dcgan", seed=4, n=5)
+    assert not np.array_equal(pixels(grid), pixels(other_grid))
+
+
+def test_generate_gives_a_grid_and_one_gallery_image_per_digit(app):
+    grid, gallery = app.generate("cdcgan", seed=0, n=12, digit="7", truncation=1.0)
+    assert len(gallery) == 12
+    assert pixels(grid).ndim == 2 and min(pixels(grid).shape) >= 28  # greyscale, enlarged
+    assert pixels(gallery[0]).shape == (112, 112)
+    rgb_grid, _ = app.generate("stacked-dcgan", seed=0, n=4)
+    assert pixels(rgb_grid).shape[2] == 3
+
+
+def test_interpolate_gives_a_strip_and_an_animated_gif(app):
+    strip, gif = app.interpolate("cdcgan", seed_a=1, seed_b=2, steps=8, method="lerp", digit_a="3", digit_b=8)
+    assert pixels(strip).shape[1] > pixels(strip).shape[0]  # one row of 8 frames
+    with Image.open(gif) as animation:
+        assert animation.n_frames == 2 * 8 - 2  # forth and back
+    assert app.interpolate("cdcgan", 1, 2, 8, "lerp", "3", "8") == (strip, gif)
+    assert app.interpolate("dcgan", 1, 2, 8, "slerp")[0] != app.interpolate("dcgan", 1, 2, 8, "lerp")[0]
+
+
+def test_compare_runs_one_seed_through_every_model(app):
+    grids, notes = app.compare(seed=5, n=4)
+    assert [name for _, name in grids] == ["cdcgan", "dcgan", "stacked-dcgan"]
+    assert notes == ""
+
+
+def test_model_card_and_digit_pickers(app):
+    card, *digits = app.model_card("dcgan")
+    assert "hinge" in card and "python -m training.run --arch dcgan" in card and "fid" in card
+    assert "1.5 min" in card
+    assert all(d["interactive"] is False and d["value"] == "any" for d in digits)
+    _, *digits = app.model_card("cdcgan")
+    assert all(d["interactive"] is True for d in digits)
+    assert "✅ `stacked-dcgan`" in app.model_report()
+
+
+BAD_GENERATE = [
+    ({"n": 0}, "number of digits must be a whole number from 1 to 64"),
+    ({"n": 100000}, "number of digits must be a whole number from 1 to 64"),
+    ({"seed": -1}, "seed must be a whole number from 0 to"),
+    ({"seed": 10**30}, "seed must be a whole number from 0 to"),
+    ({"digit": "3"}, "is unconditional"),
+    ({"model": "cdcgan", "digit": "12"}, "digit must be 'any' or a whole number from 0 to 9"),
+    ({"model": "no-such-model"}, "Unknown model 'no-such-model'. Available models: cdcgan, dcgan"),
+    ({"truncation": -1}, "Truncation must be between 0 (off) and 3"),
+]
+BAD_INTERPOLATE = [
+    ({"steps": 1}, "number of steps must be a whole number from 2 to 64"),
+    ({"steps": 10000}, "number of steps must be a whole number from 2 to 64"),
+    ({"seed_b": -5}, "seed B must be"),
+    ({"digit_a": 4}, "is unconditional"),
+    ({"method": "cubic"}, "method must be 'lerp' or 'slerp'"),
+]
+
+
+@pytest.mark.parametrize("kwargs, message", BAD_GENERATE)
+def test_generate_bad_input_is_a_readable_error(app, kwargs, message):
+    with pytest.raises(gr.Error, match=re.escape(message)):
+        app.generate(**{"model": "dcgan", **kwargs})
+
+
+@pytest.mark.parametrize("kwargs, message", BAD_INTERPOLATE)
+def test_interpolate_bad_input_is_a_readable_error(app, kwargs, message):
+    with pytest.raises(gr.Error, match=re.escape(message)):
+        app.interpolate(**{"model": "dcgan", **kwargs})
+
+
+# --- the running app ------------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def client(app_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Client]:
+    # gradio_client leaves an empty folder in the temp dir per file it downloads: keep those in pytest's.
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(tempfile, "tempdir", str(tmp_path_factory.mktemp("client-tmp")))
+        yield Client(app_url, verbose=False, download_files=str(tmp_path_factory.mktemp("downloads")),
+                     analytics_enabled=False)
+
+
+def test_api_names_every_parameter_with_a_default(client):
+    endpoints = client.view_api(print_info=False, return_format="dict")["named_endpoints"]
+    expected = {"/generate": ["model", "seed", "n", "digit", "truncation"],
+                "/interpolate": ["model", "seed_a", "seed_b", "steps", "method", "digit_a", "digit_b"]}
+    for api_name, names in expected.items():
+        parameters = endpoints[api_name]["parameters"]
+        assert [p["parameter_name"] for p in parameters] == names
+        assert all(p["parameter_has_default"] for p in parameters)
+
+
+def test_api_generate_and_interpolate(client):
+    grid, gallery = client.predict(model="dcgan", seed=7, n=4, api_name="/generate")
+    assert len(gallery) == 4 and pixels(grid).size > 0
+    again, _ = client.predict(model="dcgan", seed=7, n=4, api_name="/generate")
+    assert np.array_equal(pixels(grid), pixels(again))
+    strip, gif = client.predict(model="cdcgan", seed_a=1, seed_b=2, steps=6, method="slerp", digit_a="2",
+                                digit_b="5", api_name="/interpolate")
+    assert Image.open(gif).n_frames == 10 and pixels(strip).size > 0
+    assert len(client.predict(seed=1, api_name="/generate")[1]) == 16  # every other parameter by default
+
+
+@pytest.mark.parametrize("api_name, kwargs, message", [("/generate", *case) for case in BAD_GENERATE]
+                         + [("/interpolate", *case) for case in BAD_INTERPOLATE])
+def test_api_bad_input_is_a_readable_error_and_the_server_lives_on(client, api_name, kwargs, message):
+    with pytest.raises(Exception) as raised:
+        client.predict(**{"model": "dcgan", **kwargs}, api_name=api_name)
+    assert message in str(raised.value) and "Traceback" not in str(raised.value)
+    assert len(client.predict(model="dcgan", n=2, api_name="/generate")[1]) == 2
+
+
+def test_an_unreachable_hub_model_is_reported_and_the_rest_still_work(client):
+    report = client.predict(api_name="/models")  # app_url lists a Hub repo while HF_HUB_OFFLINE=1
+    failed = re.findall(r"Model '([^']+)' could not be loaded: could not fetch .* Hugging Face Hub", report)
+    assert failed == ["digitgan-tests/no-such-model"]
+    assert "✅ `dcgan`" in report
+    with pytest.raises(Exception, match="could not be loaded"):
+        client.predict(model=failed[0], api_name="/generate")
+    grids, notes = client.predict(seed=0, n=2, api_name="/compare")
+    assert len(grids) == 3 and failed[0] in notes
