@@ -148,3 +148,24 @@ def test_existing_run_and_mismatched_resume_are_refused(tmp_path, mnist_dir, cap
     assert "loss: checkpoint 'ns' vs now 'hinge'" in capsys.readouterr().err
     assert run_main(["--steps", "3", "--data-dir", str(mnist_dir), "--out", str(tmp_path / "new"), "--resume"]) == 1
     assert "no checkpoint" in capsys.readouterr().err
+
+
+def test_stacked_mnist_with_spectral_norm(tmp_path, mnist_dir):
+    model_dir = train(config(tmp_path, mnist_dir, dataset="stacked-mnist", spectral_norm=True, steps=3))
+    G = load_generator(model_dir)
+    assert G.channels == 3 and G.num_classes == 0
+    ckpt = torch.load(tmp_path / "run" / "checkpoints" / "last.pt", weights_only=True)
+    assert any("parametrizations" in k for k in ckpt["discriminator"])
+
+
+def test_stacked_batches_are_three_random_digits():
+    from training.data import DigitBatches
+    images = torch.arange(10, dtype=torch.uint8).view(10, 1, 1).expand(10, 28, 28).contiguous()
+    batches = DigitBatches(images, torch.arange(10), batch_size=64, seed=0, device=torch.device("cpu"),
+                           stacked=True)
+    x, y = batches(0)
+    assert x.shape == (64, 3, 28, 28)
+    digits = ((x[:, :, 0, 0] + 1) * 127.5).round().long()  # pixel value = digit, by construction
+    assert torch.equal(y, digits[:, 0] * 100 + digits[:, 1] * 10 + digits[:, 2])
+    assert len(set(y.tolist())) > 40, "triples are drawn at random"
+    assert torch.equal(batches(0)[1], y) and not torch.equal(batches(1)[1], y)

@@ -45,6 +45,8 @@ def parse_args(argv: list[str] | None = None) -> TrainConfig:
     p.add_argument("--d-steps", type=int, help="discriminator updates per generator update (default 1, wgan-gp 5)")
     p.add_argument("--latent-dim", type=int, default=100, help="size of the latent vector z")
     p.add_argument("--ema", action="store_true", help="export an exponential moving average of G's weights")
+    p.add_argument("--spectral-norm", action="store_true",
+                   help="spectral normalisation on D's layers: steadier training, needed for Stacked MNIST")
     p.add_argument("--ema-decay", type=float, default=0.999, help="decay of the EMA")
     p.add_argument("--seed", type=int, default=0, help="random seed (data order, noise, initial weights)")
     p.add_argument("--data-dir", help="folder holding MNIST/raw/ (default: ~/.cache/digitgan/data; "
