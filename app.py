@@ -153,8 +153,8 @@ def interpolate(model: str | None = DEFAULT_MODEL, seed_a: int = 0, seed_b: int 
                 method: str = "slerp", digit_a: str = "any", digit_b: str = "any") -> tuple[str, str]:
     """Frames from seed A's latent to seed B's: paths of a strip PNG and of a looping GIF.
 
-    Conditional models hold the label, digit A for the first half of the frames and digit B for the
-    rest ("any": the seed picks it, seed mod 10), as generators take labels as class indices."""
+    Conditional models also blend the label from digit A to digit B ("any": the seed picks it,
+    seed mod 10), so one digit morphs into the other."""
     name, generator, _ = load_model(model)
     seed_a, seed_b = _whole(seed_a, "seed A", 0, MAX_SEED), _whole(seed_b, "seed B", 0, MAX_SEED)
     steps = _whole(steps, "number of steps", 2, MAX_STEPS)
@@ -165,8 +165,11 @@ def interpolate(model: str | None = DEFAULT_MODEL, seed_a: int = 0, seed_b: int 
     t = torch.linspace(0, 1, steps)
     z = (gan_models.slerp if method == "slerp" else gan_models.lerp)(z_a, z_b, t)
     k = generator.num_classes
-    labels = torch.where(t < 0.5, seed_a % k if label_a is None else label_a,
-                         seed_b % k if label_b is None else label_b) if k else None
+    labels = None
+    if k:
+        one_hot = torch.eye(k)
+        labels = gan_models.lerp(one_hot[seed_a % k if label_a is None else label_a],
+                                 one_hot[seed_b % k if label_b is None else label_b], t)
     with torch.inference_mode():
         frames = gan_models.to_uint8(generator(z, labels))
     return tuple(_save({"frames.png": _png(_pixels(frames, 960, nrow=min(steps, 16))), "frames.gif": _gif(frames)}))
@@ -263,8 +266,8 @@ with gr.Blocks(title="digitgan", analytics_enabled=False, delete_cache=(3600, 36
                 seed_a = _seed_box("Seed A", 0, "random_seed_a")
                 seed_b = _seed_box("Seed B", 1, "random_seed_b")
                 with gr.Row():
-                    digit_a = gr.Dropdown(DIGIT_CHOICES, value="any", label="Digit A", info="first half of the frames")
-                    digit_b = gr.Dropdown(DIGIT_CHOICES, value="any", label="Digit B", info="second half")
+                    digit_a = gr.Dropdown(DIGIT_CHOICES, value="any", label="Digit A", info="where the morph starts")
+                    digit_b = gr.Dropdown(DIGIT_CHOICES, value="any", label="Digit B", info="where it ends")
                 steps = gr.Slider(2, MAX_STEPS, value=16, step=1, precision=0, label="Steps")
                 method = gr.Radio(["slerp", "lerp"], value="slerp", label="Method")
                 interpolate_button = gr.Button("Interpolate", variant="primary")

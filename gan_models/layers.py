@@ -5,7 +5,9 @@ from torch import nn
 
 
 class LabelInput(nn.Module):
-    """Appends a learned label embedding to the latent vector (a no-op for unconditional models)."""
+    """Appends a learned label embedding to the latent vector (a no-op for unconditional models).
+
+    Labels are class indices (N,), or weights over the classes (N, num_classes)."""
 
     def __init__(self, num_classes: int, dim: int):
         super().__init__()
@@ -17,7 +19,9 @@ class LabelInput(nn.Module):
             return z
         if labels is None:
             raise ValueError("this model is class-conditional: pass one digit label per sample")
-        return torch.cat([z, self.embed(labels)], dim=1)
+        # Float labels (N, num_classes) mix the digits' embeddings: digit-to-digit interpolation.
+        embedded = labels @ self.embed.weight if labels.is_floating_point() else self.embed(labels)
+        return torch.cat([z, embedded], dim=1)
 
 
 class ProjectionHead(nn.Module):

@@ -116,3 +116,15 @@ def test_missing_source_is_reported(tmp_path):
         load_generator(tmp_path)
     with pytest.raises(ModelLoadError, match="neither a folder nor a Hub repo id"):
         load_generator(tmp_path / "nope")
+
+
+@pytest.mark.parametrize("arch", list_models())
+def test_label_weights_blend_between_digits(arch):
+    G, _ = make(arch, num_classes=10)
+    G.eval()
+    z = torch.randn(3, G.latent_dim)
+    one_hot = torch.eye(10)[[3, 5, 3]]
+    with torch.no_grad():
+        assert torch.allclose(G(z, one_hot), G(z, torch.tensor([3, 5, 3])), atol=1e-6)
+        mixed = G(z[:1], (one_hot[:1] + one_hot[1:2]) / 2)
+    assert not torch.allclose(mixed, G(z[:1], torch.tensor([3]))) and torch.isfinite(mixed).all()
