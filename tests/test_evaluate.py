@@ -168,3 +168,21 @@ def test_cli_unknown_model_fails_without_traceback(tmp_path):
     assert result.returncode != 0
     assert result.stderr.startswith("error: ") and result.stderr.count("\n") == 1
     assert "Traceback" not in result.stderr
+
+
+def test_update_card_writes_metrics_into_the_model_card(tmp_path, mnist_dir):
+    import torch
+    from huggingface_hub import ModelCard
+
+    from gan_models import create_model, save_generator
+    from training.evaluate import main as evaluate_main
+    from training.report import card_body
+
+    torch.manual_seed(0)
+    folder = save_generator(create_model("dcgan", width=8).generator.eval(), tmp_path / "model",
+                            card={"loss": "ns"}, card_body=card_body("dcgan", "cmd", 1, 1.0, "ns", None, None))
+    assert evaluate_main(["--model", str(folder), "--n", "200", "--data-dir", str(mnist_dir), "--update-card"]) == 0
+    assert evaluate_main(["--model", str(folder), "--n", "300", "--data-dir", str(mnist_dir), "--update-card"]) == 0
+    card = ModelCard.load(folder / "README.md")
+    assert card.data.metrics["n"] == 300 and {"fd", "kl", "precision", "recall"} <= set(card.data.metrics)
+    assert card.text.count("## Metrics") == 1 and card.text.index("## Metrics") < card.text.index("## Use")

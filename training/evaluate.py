@@ -28,12 +28,13 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from gan_models import ModelLoadError, generate, load_generator
+from gan_models import ModelLoadError, generate, load_generator, resolve_source
 
 from .classifier import ClassifierLoadError, DigitClassifier, embed, load_classifier
 from .data import DataNotFoundError, load_mnist
 from .metrics import (class_histogram, count_modes, feature_stats, frechet_distance, inception_score,
                       kl_to_uniform, precision_recall)
+from .report import update_card_metrics
 
 K = 3  # neighbours for precision/recall, as in Kynkäänniemi et al. (2019)
 MODES_MIN_SHARE = 0.01  # a digit "is produced" when it is at least a tenth of its uniform share
@@ -175,7 +176,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--json", help="also write the results to this JSON file")
     p.add_argument("--data-dir", help="folder holding MNIST/raw/ (default: ~/.cache/digitgan/data)")
     p.add_argument("--device", default="cpu", help="torch device for the generator and the classifier")
+    p.add_argument("--update-card", action="store_true",
+                   help="also write the results into the model folder's card (README.md)")
     args = p.parse_args(argv)
+    if args.update_card and (args.real or not Path(args.model).is_dir()):
+        p.error("--update-card needs --model to be a local model or run folder")
     n = args.n or (STACKED_N if args.stacked else 10_000)
     if n <= K * 3:
         p.error(f"--n must be at least {K * 3 + 1}")
@@ -198,6 +203,10 @@ def main(argv: list[str] | None = None) -> int:
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(json.dumps(results, indent=2) + "\n")
             print(f"wrote {path}")
+        if args.update_card:
+            folder = resolve_source(args.model)
+            update_card_metrics(folder, {k: v for k, v in results.items() if k not in ("source", "stacked")})
+            print(f"updated {folder / 'README.md'}")
     except (ModelLoadError, ClassifierLoadError, DataNotFoundError, ValueError, OSError) as err:
         print("error: " + " ".join(str(err).split()), file=sys.stderr)  # one line, even for wrapped messages
         return 1

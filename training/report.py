@@ -1,9 +1,11 @@
 """What a run leaves for people to read: metrics.jsonl, losses.png and the model card."""
 
 import json
+import re
 from pathlib import Path
 
 import matplotlib
+from huggingface_hub import ModelCard
 
 matplotlib.use("Agg")  # files only: no display needed
 import matplotlib.pyplot as plt  # noqa: E402
@@ -56,10 +58,24 @@ def card_body(arch: str, command: str, steps: int, wall_s: float, loss: str,
     if sample_file:
         lines += ["## Samples", "", f"![samples]({sample_file})", ""]
     if metrics:
-        lines += ["## Metrics", "", "| metric | value |", "| --- | --- |"]
-        lines += [f"| {k} | {v:.4g} |" if isinstance(v, float) else f"| {k} | {v} |"
-                  for k, v in metrics.items() if not isinstance(v, (list, dict))]
-        lines.append("")
+        lines.append(metrics_section(metrics))
     lines += ["## Use", "", "```python", "from gan_models import load_generator, generate",
               "g = load_generator(\"path/or/owner/name\")", "digits = generate(g, n=16, seed=0)", "```", ""]
     return "\n".join(lines)
+
+
+def metrics_section(metrics: dict) -> str:
+    """A "## Metrics" Markdown table of the scalar metrics."""
+    rows = [f"| {k} | {v:.4g} |" if isinstance(v, float) else f"| {k} | {v} |"
+            for k, v in metrics.items() if not isinstance(v, (list, dict, str, bool))]
+    return "\n".join(["## Metrics", "", "| metric | value |", "| --- | --- |", *rows, ""])
+
+
+def update_card_metrics(folder: Path, metrics: dict) -> None:
+    """Put `metrics` into a model folder's card: the YAML `metrics` field and the Metrics table."""
+    card = ModelCard.load(folder / "README.md")
+    card.data.metrics = {k: v for k, v in metrics.items() if not isinstance(v, (dict, str, bool))}
+    text = re.sub(r"## Metrics\n.*?(?=\n## |\Z)", "", card.text, flags=re.S).rstrip("\n") + "\n"
+    section = metrics_section(metrics)
+    text = text.replace("## Use", section + "\n## Use", 1) if "## Use" in text else text + "\n" + section
+    ModelCard(f"---\n{card.data.to_yaml()}\n---\n{text}").save(folder / "README.md")
