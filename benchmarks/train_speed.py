@@ -9,7 +9,6 @@ per-sample ToTensor/Normalize transforms, `.to(device)` per batch, and three sep
 
 import argparse
 import statistics
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -20,10 +19,9 @@ from torch.utils.data import DataLoader
 from torchvision import transforms
 from torchvision.datasets import MNIST
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from gan_models import create_model, list_models  # noqa: E402
-from training.report import read_metrics  # noqa: E402
-from training.train import TrainConfig, pick_device, train  # noqa: E402
+from gan_models import create_model, list_models
+from training.report import read_metrics
+from training.train import TrainConfig, pick_device, train
 
 
 def ours(arch: str, batch_size: int, steps: int, data_dir: str, device: str, compile: bool) -> float:

@@ -1,0 +1,64 @@
+"""Time to good digits: train DCGAN for a wall-clock budget, then score it with the evaluator.
+
+    python benchmarks/time_to_quality.py --budget 300 --data-dir ../shared/data          # 5 minutes on this machine
+    python benchmarks/time_to_quality.py --budget 30 --batch-size 512 --device cuda      # on a GPU
+
+Prints the steps reached, the images seen and the evaluator's metrics as a markdown table, and
+keeps the run folder (samples, metrics, model) under --out.
+"""
+
+import argparse
+import json
+import shlex
+import sys
+import time
+from pathlib import Path
+
+import torch
+
+from gan_models import load_generator, read_card
+from training.evaluate import evaluate_generator
+from training.train import TrainConfig, pick_device, train
+
+COLUMNS = ("modes", "kl", "precision", "recall", "fd", "is", "confidence", "label_accuracy")
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--budget", type=float, default=300, help="training wall-clock seconds")
+    p.add_argument("--arch", default="dcgan", help="registered architecture")
+    p.add_argument("--conditional", action="store_true", help="train a class-conditional model")
+    p.add_argument("--batch-size", type=int, default=128, help="images per step")
+    p.add_argument("--ema", action=argparse.BooleanOptionalAction, default=True, help="export the EMA of G")
+    p.add_argument("--device", default="auto", help="auto, cpu or cuda")
+    p.add_argument("--compile", action="store_true", help="torch.compile G and D")
+    p.add_argument("--n", type=int, default=10_000, help="samples to score")
+    p.add_argument("--data-dir", default="../shared/data", help="folder holding MNIST/raw/")
+    p.add_argument("--out", default=f"runs/time-to-quality-{time.strftime('%Y%m%d-%H%M%S')}", help="run folder")
+    args = p.parse_args()
+
+    device = pick_device(args.device)
+    name = torch.cuda.get_device_name(device) if device.type == "cuda" else f"CPU ({torch.get_num_threads()} threads)"
+    command = "python benchmarks/time_to_quality.py " + shlex.join(sys.argv[1:])
+    start = time.monotonic()
+    model_dir = train(TrainConfig(arch=args.arch, conditional=args.conditional, steps=10**9,
+                                  time_limit=args.budget, batch_size=args.batch_size, ema=args.ema,
+                                  device=args.device, compile=args.compile, data_dir=args.data_dir,
+                                  out=args.out, sample_every=10**9, checkpoint_every=10**9, command=command))
+    wall = time.monotonic() - start
+    steps = read_card(model_dir).data.steps
+    scores = evaluate_generator(load_generator(model_dir, device=device), n=args.n, data_dir=args.data_dir)
+    (Path(args.out) / "eval.json").write_text(json.dumps(scores, indent=2) + "\n")
+
+    print(f"\n{args.arch}{' conditional' if args.conditional else ''} on {name}, budget {args.budget:g} s "
+          f"(wall {wall:.0f} s with start-up and export), batch {args.batch_size}, {steps} steps, "
+          f"{steps * args.batch_size:,} images\n")
+    cols = [c for c in COLUMNS if c in scores]
+    print("| " + " | ".join(cols) + " |")
+    print("|" + " --- |" * len(cols))
+    print("| " + " | ".join(f"{scores[c]:.4g}" if isinstance(scores[c], float) else str(scores[c]) for c in cols) + " |")
+    print("\nshare of each digit: " + "  ".join(f"{d}:{s:.1%}" for d, s in enumerate(scores["hist"])))
+
+
+if __name__ == "__main__":
+    main()
