@@ -148,8 +148,10 @@ def train(cfg: TrainConfig) -> Path:
 
     if cfg.resume:
         ckpt = load_checkpoint(ckpt_path)
-        changed = [f"{k}: checkpoint {ckpt['config'].get(k)!r} vs now {getattr(cfg, k)!r}"
-                   for k in RESUME_MUST_MATCH if ckpt["config"].get(k) != getattr(cfg, k)]
+        # A setting the checkpoint predates had its default value then.
+        saved = {k: ckpt["config"].get(k, TrainConfig.__dataclass_fields__[k].default) for k in RESUME_MUST_MATCH}
+        changed = [f"{k}: checkpoint {saved[k]!r} vs now {getattr(cfg, k)!r}"
+                   for k in RESUME_MUST_MATCH if saved[k] != getattr(cfg, k)]
         if changed:
             raise CheckpointMismatch("cannot resume with different settings (" + "; ".join(changed) +
                                      "): rerun with the original arguments plus --resume")
