@@ -223,7 +223,7 @@ def model_card(model: str | None = DEFAULT_MODEL) -> tuple[str, dict, dict, dict
     text = f"### {name}\n\n" + "".join(f"- **{k}**: {v}\n" for k, v in rows.items())
     if "training_command" in card:
         text += f"\n**Training command**\n\n```bash\n{card['training_command']}\n```\n"
-    metrics = {k: v for k, v in (card.get("metrics") or {}).items() if not isinstance(v, (list, dict))}
+    metrics = {k: v for k, v in (card.get("quality") or {}).items() if not isinstance(v, (list, dict))}
     if metrics:
         text += "\n**Metrics**\n\n| metric | value |\n|---|---|\n" + "".join(
             f"| {k} | {v:.4g} |\n" if isinstance(v, float) else f"| {k} | {v} |\n" for k, v in metrics.items())

@@ -40,9 +40,12 @@ class Discriminator(nn.Module):
             nn.LeakyReLU(0.2, inplace=True),
             nn.Conv2d(width, 2 * width, 4, 2, 1),  # 14 -> 7
             nn.LeakyReLU(0.2, inplace=True),
+            # A third block gives D about G's capacity; with two, D fell behind and let wobbly strokes pass.
+            nn.Conv2d(2 * width, 4 * width, 3, 2, 1),  # 7 -> 4
+            nn.LeakyReLU(0.2, inplace=True),
             nn.Flatten(),
         )
-        self.head = ProjectionHead(2 * width * 7 * 7, num_classes)
+        self.head = ProjectionHead(4 * width * 4 * 4, num_classes)
 
     def forward(self, x: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
         return self.head(self.net(x), labels)
@@ -50,7 +53,7 @@ class Discriminator(nn.Module):
 
 @register_model
 def dcgan(latent_dim: int = 100, num_classes: int = 0, channels: int = 1, width: int = 64) -> GANPair:
-    """Convolutional GAN: G linear→(2w,7,7)→(w,14,14)→(c,28,28), D its mirror with strided convs."""
+    """Convolutional GAN: G linear→(2w,7,7)→(w,14,14)→(c,28,28); D strided convs 28→14→7→4, then linear."""
     return GANPair(
         Generator(latent_dim, num_classes, channels, width),
         Discriminator(num_classes, channels, width),

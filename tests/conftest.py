@@ -38,7 +38,7 @@ def app_models(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
     folder = tmp_path_factory.mktemp("pretrained")
     card = {"loss": "hinge", "steps": 10, "training_command": "python -m training.run --arch dcgan",
-            "training_time_s": 90.0, "metrics": {"fid": 12.5}}
+            "training_time_s": 90.0, "quality": {"fd": 12.5}}
     gan_models.save_generator(gan_models.create_model("dcgan", width=8).generator, folder / "dcgan", card)
     gan_models.save_generator(gan_models.create_model("dcgan", num_classes=10, width=8).generator, folder / "cdcgan")
     gan_models.save_generator(gan_models.create_model("dcgan", channels=3, width=8).generator, folder / "stacked-dcgan")

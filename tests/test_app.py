@@ -64,7 +64,7 @@ def test_compare_runs_one_seed_through_every_model(app):
 
 def test_model_card_and_digit_pickers(app):
     card, *digits = app.model_card("dcgan")
-    assert "hinge" in card and "python -m training.run --arch dcgan" in card and "fid" in card
+    assert "hinge" in card and "python -m training.run --arch dcgan" in card and "| fd | 12.5 |" in card
     assert "1.5 min" in card
     assert all(d["interactive"] is False and d["value"] == "any" for d in digits)
     _, *digits = app.model_card("cdcgan")

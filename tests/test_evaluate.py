@@ -184,5 +184,5 @@ def test_update_card_writes_metrics_into_the_model_card(tmp_path, mnist_dir):
     assert evaluate_main(["--model", str(folder), "--n", "200", "--data-dir", str(mnist_dir), "--update-card"]) == 0
     assert evaluate_main(["--model", str(folder), "--n", "300", "--data-dir", str(mnist_dir), "--update-card"]) == 0
     card = ModelCard.load(folder / "README.md")
-    assert card.data.metrics["n"] == 300 and {"fd", "kl", "precision", "recall"} <= set(card.data.metrics)
+    assert card.data.quality["n"] == 300 and {"fd", "kl", "precision", "recall"} <= set(card.data.quality)
     assert card.text.count("## Metrics") == 1 and card.text.index("## Metrics") < card.text.index("## Use")

@@ -72,9 +72,9 @@ def metrics_section(metrics: dict) -> str:
 
 
 def update_card_metrics(folder: Path, metrics: dict) -> None:
-    """Put `metrics` into a model folder's card: the YAML `metrics` field and the Metrics table."""
+    """Put `metrics` into a model folder's card: the YAML `quality` field and the Metrics table."""
     card = ModelCard.load(folder / "README.md")
-    card.data.metrics = {k: v for k, v in metrics.items() if not isinstance(v, (dict, str, bool))}
+    card.data.quality = {k: v for k, v in metrics.items() if not isinstance(v, (dict, str, bool))}
     text = re.sub(r"## Metrics\n.*?(?=\n## |\Z)", "", card.text, flags=re.S).rstrip("\n") + "\n"
     section = metrics_section(metrics)
     text = text.replace("## Use", section + "\n## Use", 1) if "## Use" in text else text + "\n" + section

@@ -290,7 +290,7 @@ def train(cfg: TrainConfig) -> Path:
         card = {"loss": cfg.loss, "steps": step, "dataset": cfg.dataset, "conditional": cfg.conditional,
                 "training_command": cfg.command, "training_time_s": round(wall, 1), "ema": cfg.ema}
         if metrics:
-            card["metrics"] = metrics
+            card["quality"] = metrics  # "metrics" is a reserved Hub card field (a list of metric ids)
         save_generator(final, model_dir, card, card_body(cfg.arch, cfg.command, step, wall, cfg.loss,
                                                          metrics, "samples.png"))
         (model_dir / "samples.png").write_bytes(sample.read_bytes())
