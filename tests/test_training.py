@@ -169,3 +169,10 @@ def test_stacked_batches_are_three_random_digits():
     assert torch.equal(y, digits[:, 0] * 100 + digits[:, 1] * 10 + digits[:, 2])
     assert len(set(y.tolist())) > 40, "triples are drawn at random"
     assert torch.equal(batches(0)[1], y) and not torch.equal(batches(1)[1], y)
+
+
+def test_compiled_run_saves_plain_names(tmp_path, mnist_dir):
+    model_dir = train(config(tmp_path, mnist_dir, arch="mlp", compile=True, steps=2, checkpoint_every=2))
+    ckpt = torch.load(tmp_path / "run" / "checkpoints" / "last.pt", weights_only=True)
+    names = [*ckpt["generator"], *ckpt["discriminator"], *load_file(model_dir / "model.safetensors")]
+    assert names and not any("_orig_mod" in n or n.startswith("module.") for n in names)
