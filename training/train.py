@@ -80,6 +80,13 @@ def pick_device(name: str) -> torch.device:
     return torch.device(name)
 
 
+def describe_device(device: torch.device) -> str:
+    """The hardware a run trained on, for the model card: a training time means little without it."""
+    if device.type == "cuda":
+        return f"{torch.cuda.get_device_name(device)} × {dist.world_size()}"
+    return f"CPU, {os.cpu_count()} cores, {torch.get_num_threads()} threads × {dist.world_size()} processes"
+
+
 @torch.no_grad()
 def update_ema(ema: nn.Module, model: nn.Module, decay: float) -> None:
     ema_params, params = list(ema.parameters()), list(model.parameters())
@@ -288,7 +295,8 @@ def train(cfg: TrainConfig) -> Path:
             from .evaluate import quick_metrics
             metrics = quick_metrics(final, device)
         card = {"loss": cfg.loss, "steps": step, "dataset": cfg.dataset, "conditional": cfg.conditional,
-                "training_command": cfg.command, "training_time_s": round(wall, 1), "ema": cfg.ema}
+                "training_command": cfg.command, "training_time_s": round(wall, 1), "ema": cfg.ema,
+                "training_device": describe_device(device)}
         if metrics:
             card["quality"] = metrics  # "metrics" is a reserved Hub card field (a list of metric ids)
         save_generator(final, model_dir, card, card_body(cfg.arch, cfg.command, step, wall, cfg.loss,
