@@ -9,8 +9,6 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import torch
-from torch import nn
-from torch.nn.modules.batchnorm import _BatchNorm
 from tqdm import tqdm
 
 from gan_models import create_model, grid, sample_latents, save_generator, to_pil, to_uint8, unwrap
@@ -20,6 +18,7 @@ from .checkpoint import load_checkpoint, rng_state, save_checkpoint, set_rng_sta
 from .data import DigitBatches, load_mnist
 from .losses import d_loss, g_loss, gradient_penalty
 from .report import append_metrics, card_body, plot_losses, truncate_metrics
+from .stabilize import apply_spectral_norm, recalibrate_batchnorm, update_ema
 
 # A resumed run must match the checkpoint on everything that shapes the weights.
 RESUME_MUST_MATCH = ("arch", "conditional", "loss", "dataset", "batch_size", "seed", "d_steps",
@@ -85,42 +84,6 @@ def describe_device(device: torch.device) -> str:
     if device.type == "cuda":
         return f"{torch.cuda.get_device_name(device)} × {dist.world_size()}"
     return f"CPU, {os.cpu_count()} cores, {torch.get_num_threads()} threads × {dist.world_size()} processes"
-
-
-@torch.no_grad()
-def update_ema(ema: nn.Module, model: nn.Module, decay: float) -> None:
-    ema_params, params = list(ema.parameters()), list(model.parameters())
-    torch._foreach_lerp_(ema_params, params, 1 - decay)
-    for e, b in zip(ema.buffers(), model.buffers()):
-        e.copy_(b)
-
-
-@torch.no_grad()
-def recalibrate_batchnorm(generator: nn.Module, seed: int, batches: int = 40, batch_size: int = 250) -> None:
-    """Recompute BatchNorm statistics for the generator's own weights (the EMA weights never ran in train mode)."""
-    norms = [m for m in generator.modules() if isinstance(m, _BatchNorm)]
-    if not norms:
-        return
-    device = next(generator.parameters()).device
-    for m in norms:
-        m.reset_running_stats()
-        m.momentum = None  # a plain average over all batches
-    generator.train()
-    for i in range(batches):
-        z = sample_latents(batch_size, generator.latent_dim, seed + i, device=device)
-        labels = torch.arange(batch_size, device=device) % generator.num_classes if generator.num_classes else None
-        generator(z, labels)
-    for m in norms:
-        m.momentum = 0.1
-    generator.eval()
-
-
-def apply_spectral_norm(module: nn.Module) -> None:
-    """Spectral normalisation on every conv and linear layer: keeps D 1-Lipschitz so it cannot
-    overpower G early on (Miyato et al., 2018), which Stacked MNIST needs."""
-    for m in list(module.modules()):
-        if isinstance(m, (nn.Conv2d, nn.Linear, nn.Embedding)):
-            nn.utils.parametrizations.spectral_norm(m)
 
 
 def train(cfg: TrainConfig) -> Path:

@@ -1,0 +1,44 @@
+"""Stabilisers the training loop applies to models: an EMA of G, BatchNorm recalibration, spectral norm."""
+
+import torch
+from torch import nn
+from torch.nn.modules.batchnorm import _BatchNorm
+
+from gan_models import sample_latents
+
+
+@torch.no_grad()
+def update_ema(ema: nn.Module, model: nn.Module, decay: float) -> None:
+    """Move the averaged weights towards the live ones; buffers (BatchNorm statistics) are copied."""
+    ema_params, params = list(ema.parameters()), list(model.parameters())
+    torch._foreach_lerp_(ema_params, params, 1 - decay)
+    for e, b in zip(ema.buffers(), model.buffers()):
+        e.copy_(b)
+
+
+@torch.no_grad()
+def recalibrate_batchnorm(generator: nn.Module, seed: int, batches: int = 40, batch_size: int = 250) -> None:
+    """Recompute BatchNorm statistics for the generator's own weights (the EMA weights never ran in train mode)."""
+    norms = [m for m in generator.modules() if isinstance(m, _BatchNorm)]
+    if not norms:
+        return
+    device = next(generator.parameters()).device
+    for m in norms:
+        m.reset_running_stats()
+        m.momentum = None  # a plain average over all batches
+    generator.train()
+    for i in range(batches):
+        z = sample_latents(batch_size, generator.latent_dim, seed + i, device=device)
+        labels = torch.arange(batch_size, device=device) % generator.num_classes if generator.num_classes else None
+        generator(z, labels)
+    for m in norms:
+        m.momentum = 0.1
+    generator.eval()
+
+
+def apply_spectral_norm(module: nn.Module) -> None:
+    """Spectral normalisation on every conv and linear layer: keeps D 1-Lipschitz so it cannot
+    overpower G early on (Miyato et al., 2018), which Stacked MNIST needs."""
+    for m in list(module.modules()):
+        if isinstance(m, (nn.Conv2d, nn.Linear, nn.Embedding)):
+            nn.utils.parametrizations.spectral_norm(m)
