@@ -125,12 +125,18 @@ def train(cfg: TrainConfig) -> Path:
         if changed:
             raise CheckpointMismatch("cannot resume with different settings (" + "; ".join(changed) +
                                      "): rerun with the original arguments plus --resume")
-        G.load_state_dict(ckpt["generator"])
-        D.load_state_dict(ckpt["discriminator"])
-        opt_g.load_state_dict(ckpt["opt_g"])
-        opt_d.load_state_dict(ckpt["opt_d"])
-        if ema is not None:
-            ema.load_state_dict(ckpt["ema"])
+        try:
+            G.load_state_dict(ckpt["generator"])
+            D.load_state_dict(ckpt["discriminator"])
+            opt_g.load_state_dict(ckpt["opt_g"])
+            opt_d.load_state_dict(ckpt["opt_d"])
+            if ema is not None:
+                ema.load_state_dict(ckpt["ema"])
+        except (RuntimeError, ValueError, KeyError) as err:
+            detail = " ".join(str(err).split())[:300]
+            raise CheckpointMismatch(f"{ckpt_path} does not fit the {cfg.arch!r} models this code builds "
+                                     f"({detail}); it was written by another version of the architecture: "
+                                     "start a new run with another --out") from None
         set_rng_state(ckpt["rng"])
         noise.set_state(ckpt["noise_rng"])
         step, elapsed = ckpt["step"], ckpt["elapsed"]
