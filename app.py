@@ -25,8 +25,7 @@ MAX_SEED = 2**32 - 1
 MAX_DIGITS, MAX_STEPS, MAX_TRUNCATION = 64, 64, 3.0
 DIGIT_CHOICES = ["any"] + [str(d) for d in range(10)]
 HUB_RETRY_S = 300  # a Hub source that failed is retried after this long, not on every request
-CONCURRENCY = min(4, os.cpu_count() or 1)  # requests run side by side, one per core...
-torch.set_num_threads(1)  # ...with one thread each, so that they never fight over the cores
+CONCURRENCY = min(4, os.cpu_count() or 1)  # requests run side by side, one per core, one thread each
 
 _loaded: dict[str, tuple[nn.Module, Path]] = {}  # source -> (generator, its local folder)
 _failed: dict[str, tuple[float, str]] = {}  # Hub source -> (when it failed, why)
@@ -298,4 +297,5 @@ with gr.Blocks(title="digitgan", analytics_enabled=False, delete_cache=(3600, 36
     demo.queue(default_concurrency_limit=CONCURRENCY, max_size=64)
 
 if __name__ == "__main__":
+    torch.set_num_threads(1)  # the server's requests never fight over the cores (set here: importing stays side-effect free)
     demo.launch()
