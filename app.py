@@ -164,11 +164,9 @@ def interpolate(model: str | None = DEFAULT_MODEL, seed_a: int = 0, seed_b: int 
     t = torch.linspace(0, 1, steps)
     z = (gan_models.slerp if method == "slerp" else gan_models.lerp)(z_a, z_b, t)
     k = generator.num_classes
-    labels = None
-    if k:
-        one_hot = torch.eye(k)
-        labels = gan_models.lerp(one_hot[seed_a % k if label_a is None else label_a],
-                                 one_hot[seed_b % k if label_b is None else label_b], t)
+    one_hot = torch.eye(k)
+    labels = gan_models.lerp(one_hot[seed_a % k if label_a is None else label_a],
+                             one_hot[seed_b % k if label_b is None else label_b], t) if k else None
     with torch.inference_mode():
         frames = gan_models.to_uint8(generator(z, labels))
     return tuple(_save({"frames.png": _png(_pixels(frames, 960, nrow=min(steps, 16))), "frames.gif": _gif(frames)}))
