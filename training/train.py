@@ -16,6 +16,7 @@ from gan_models import create_model, grid, sample_latents, save_generator, to_pi
 from . import distributed as dist
 from .checkpoint import load_checkpoint, rng_state, save_checkpoint, set_rng_state
 from .data import DigitBatches, load_mnist
+from .evaluate import quick_metrics
 from .losses import d_loss, g_loss, gradient_penalty
 from .report import append_metrics, card_body, plot_losses, truncate_metrics
 from .stabilize import apply_spectral_norm, recalibrate_batchnorm, update_ema
@@ -241,10 +242,9 @@ def train(cfg: TrainConfig) -> Path:
             bar.set_postfix(D=f"{record['d_loss']:.3f}", G=f"{record['g_loss']:.3f}",
                             img_s=f"{record['images_per_s']:.0f}")
         if cfg.eval_every and step % cfg.eval_every == 0 and main:
-            from .evaluate import quick_metrics  # the evaluator is only needed when asked for
             append_metrics(out / "metrics.jsonl", {"step": step, **quick_metrics(ema or G, device)})
-        if main and (step % cfg.sample_every == 0 or step == total or timed_out):
-            save_samples(f"step_{step:06d}.png")
+        if main and step % cfg.sample_every == 0 and step < total and not timed_out:
+            save_samples(f"step_{step:06d}.png")  # the last grid is drawn at export, after recalibration
         if step % cfg.checkpoint_every == 0 or step == total or timed_out:
             if main:
                 checkpoint()
@@ -259,10 +259,7 @@ def train(cfg: TrainConfig) -> Path:
         final = ema if ema is not None else unwrap(G)
         recalibrate_batchnorm(final, seed=cfg.seed + 777)
         sample = save_samples(f"step_{step:06d}.png")
-        metrics = None
-        if cfg.eval_every:
-            from .evaluate import quick_metrics
-            metrics = quick_metrics(final, device)
+        metrics = quick_metrics(final, device) if cfg.eval_every else None
         card = {"loss": cfg.loss, "steps": step, "dataset": cfg.dataset, "conditional": cfg.conditional,
                 "training_command": cfg.command, "training_time_s": round(wall, 1), "ema": cfg.ema,
                 "training_device": describe_device(device)}
