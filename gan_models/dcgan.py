@@ -8,13 +8,19 @@ from .registry import GANPair, register_model
 
 
 class Generator(nn.Module):
-    def __init__(self, latent_dim: int = 100, num_classes: int = 0, channels: int = 1, width: int = 64):
+    def __init__(self, latent_dim: int = 100, num_classes: int = 0, channels: int = 1, width: int = 64,
+                 hidden: int = 256):
         super().__init__()
         self.latent_dim, self.num_classes, self.channels = latent_dim, num_classes, channels
         self.label = LabelInput(num_classes, num_classes)
         self.width = width
+        # A hidden layer before the projection lets G fold the one Gaussian into ten separate digit
+        # clusters; with the projection alone, many samples fell between two digits.
         self.project = nn.Sequential(
-            nn.Linear(latent_dim + self.label.extra, 2 * width * 7 * 7, bias=False),
+            nn.Linear(latent_dim + self.label.extra, hidden, bias=False),
+            nn.BatchNorm1d(hidden),
+            nn.ReLU(inplace=True),
+            nn.Linear(hidden, 2 * width * 7 * 7, bias=False),
             nn.BatchNorm1d(2 * width * 7 * 7),
             nn.ReLU(inplace=True),
         )
@@ -52,9 +58,10 @@ class Discriminator(nn.Module):
 
 
 @register_model
-def dcgan(latent_dim: int = 100, num_classes: int = 0, channels: int = 1, width: int = 64) -> GANPair:
-    """Convolutional GAN: G linear→(2w,7,7)→(w,14,14)→(c,28,28); D strided convs 28→14→7→4, then linear."""
+def dcgan(latent_dim: int = 100, num_classes: int = 0, channels: int = 1, width: int = 64,
+          hidden: int = 256) -> GANPair:
+    """Convolutional GAN: G z→hidden→(2w,7,7)→(w,14,14)→(c,28,28); D strided convs 28→14→7→4, then linear."""
     return GANPair(
-        Generator(latent_dim, num_classes, channels, width),
+        Generator(latent_dim, num_classes, channels, width, hidden),
         Discriminator(num_classes, channels, width),
     )

@@ -54,6 +54,8 @@ def parse_args(argv: list[str] | None = None) -> TrainConfig:
     p.add_argument("--out", help="run folder (default: runs/<arch>-<timestamp>)")
     p.add_argument("--resume", action="store_true", help="continue the run in --out from its last checkpoint")
     p.add_argument("--device", default="auto", help="auto (CUDA when available), cpu, cuda, cuda:1, mps")
+    p.add_argument("--precision", default="auto", choices=["auto", "fp32", "bf16"],
+                   help="auto: bf16 autocast on CUDA, fp32 elsewhere")
     p.add_argument("--compile", action="store_true", help="torch.compile G and D (faster after a warm-up)")
     p.add_argument("--log-every", type=int, default=50, help="steps between metric records")
     p.add_argument("--sample-every", type=int, default=500, help="steps between sample grids")
