@@ -5,7 +5,7 @@ import pkgutil
 
 from .hub import ModelLoadError, load_generator, read_card, resolve_source, save_generator, unwrap
 from .latent import lerp, sample_latents, slerp
-from .registry import GANPair, create_model, list_models, model_config, register_model
+from .registry import GANPair, create_model, list_models, model_config, register_model, training_recipe
 from .sampling import generate, grid, to_pil, to_uint8
 
 # Every other module here is an architecture file: importing it runs its @register_model,
@@ -17,6 +17,6 @@ for _info in pkgutil.iter_modules(__path__):
 
 __all__ = [
     "GANPair", "ModelLoadError", "create_model", "generate", "grid", "lerp", "list_models",
-    "load_generator", "model_config", "read_card", "register_model", "sample_latents",
+    "load_generator", "model_config", "read_card", "register_model", "sample_latents", "training_recipe",
     "resolve_source", "save_generator", "slerp", "to_pil", "to_uint8", "unwrap",
 ]

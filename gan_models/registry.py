@@ -6,6 +6,7 @@ from typing import Callable, NamedTuple
 from torch import nn
 
 _MODELS: dict[str, Callable[..., "GANPair"]] = {}
+_RECIPES: dict[str, dict] = {}
 
 
 class GANPair(NamedTuple):
@@ -13,12 +14,25 @@ class GANPair(NamedTuple):
     discriminator: nn.Module
 
 
-def register_model(fn: Callable[..., GANPair]) -> Callable[..., GANPair]:
-    """Register a factory under its function name; its keyword arguments are the model config."""
-    if fn.__name__ in _MODELS:
-        raise ValueError(f"architecture {fn.__name__!r} is registered twice")
-    _MODELS[fn.__name__] = fn
-    return fn
+def register_model(fn: Callable[..., GANPair] | None = None, *, recipe: dict | None = None):
+    """Register a factory under its function name; its keyword arguments are the model config.
+
+    `@register_model(recipe={"loss": "hinge"})` also names the training settings that suit the
+    architecture; `training.run` uses them where the command line leaves a setting out.
+    """
+    def add(fn: Callable[..., GANPair]) -> Callable[..., GANPair]:
+        if fn.__name__ in _MODELS:
+            raise ValueError(f"architecture {fn.__name__!r} is registered twice")
+        _MODELS[fn.__name__] = fn
+        _RECIPES[fn.__name__] = dict(recipe or {})
+        return fn
+    return add if fn is None else add(fn)
+
+
+def training_recipe(name: str) -> dict:
+    """The training settings registered with architecture `name` (may be empty)."""
+    _factory(name)  # an unknown name gets the error that lists the known ones
+    return dict(_RECIPES[name])
 
 
 def list_models() -> list[str]:

@@ -6,7 +6,7 @@ import pytest
 import torch
 from safetensors.torch import load_file, save_file
 
-from gan_models import ModelLoadError, create_model, list_models, load_generator, save_generator
+from gan_models import ModelLoadError, create_model, list_models, load_generator, save_generator, training_recipe
 
 CASES = [(arch, nc, ch) for arch in list_models() for nc, ch in [(0, 1), (10, 1), (0, 3)]]
 
@@ -18,6 +18,13 @@ def make(arch: str, num_classes: int = 0, channels: int = 1):
 
 def test_registry_lists_both_classic_architectures():
     assert {"mlp", "dcgan"} <= set(list_models())
+
+
+def test_architectures_may_register_a_training_recipe():
+    assert training_recipe("dcgan") == {"loss": "hinge", "spectral_norm": True}
+    assert training_recipe("mlp") == {}
+    with pytest.raises(ValueError, match="known architectures"):
+        training_recipe("nope")
 
 
 def test_unknown_architecture_lists_known_ones():

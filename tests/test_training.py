@@ -14,7 +14,7 @@ from safetensors.torch import load_file
 from gan_models import create_model, list_models, load_generator
 from training import train as train_module
 from training.losses import LOSSES, d_loss, g_loss, gradient_penalty
-from training.run import main as run_main
+from training.run import main as run_main, parse_args
 from training.train import TrainConfig, TrainingDiverged, train
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -138,6 +138,17 @@ def test_cli_errors_are_one_sentence_not_a_traceback(tmp_path, mnist_dir):
     assert missing.returncode == 1 and "Put the four uncompressed IDX files there" in missing.stderr
     for result in (unknown, missing):
         assert "Traceback" not in result.stderr
+
+
+def test_architecture_recipe_fills_only_what_the_command_leaves_out():
+    dcgan = TrainConfig(arch="dcgan")
+    assert (dcgan.loss, dcgan.spectral_norm, dcgan.ema) == ("hinge", True, True)
+    mlp = TrainConfig(arch="mlp")
+    assert (mlp.loss, mlp.spectral_norm) == ("ns", False)
+    explicit = TrainConfig(arch="dcgan", loss="ns", spectral_norm=False)
+    assert (explicit.loss, explicit.spectral_norm) == ("ns", False)
+    assert parse_args(["--arch", "dcgan", "--no-spectral-norm"]).spectral_norm is False
+    assert parse_args(["--arch", "dcgan"]).spectral_norm is True
 
 
 def test_existing_run_and_mismatched_resume_are_refused(tmp_path, mnist_dir, capsys):

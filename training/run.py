@@ -1,7 +1,7 @@
 """Train a GAN on MNIST and export it in Hugging Face format.
 
-    python -m training.run --arch dcgan --data-dir ../shared/data --steps 2000 --ema --out runs/dcgan
-    python -m training.run --arch dcgan --conditional --time-limit 300 --ema
+    python -m training.run --arch dcgan --data-dir ../shared/data --steps 10000 --out runs/dcgan
+    python -m training.run --arch dcgan --conditional --time-limit 300
     python -m training.run --arch mlp --loss minimax --steps 500
     python -m training.run --arch dcgan --out runs/dcgan --resume          # continue a killed run
     torchrun --standalone --nproc_per_node=2 -m training.run --arch dcgan  # several processes (DDP)
@@ -17,12 +17,17 @@ import shlex
 import sys
 import time
 
-from gan_models import list_models
+from gan_models import list_models, training_recipe
 
 from . import distributed as dist
 from .data import DataNotFoundError
 from .losses import LOSSES
 from .train import CheckpointMismatch, TrainConfig, TrainingDiverged, train
+
+
+def recipes(key: str, fallback) -> str:
+    """`dcgan: hinge, mlp: ns`: each architecture's default for one training setting."""
+    return ", ".join(f"{name}: {training_recipe(name).get(key, fallback)}" for name in list_models())
 
 
 def parse_args(argv: list[str] | None = None) -> TrainConfig:
@@ -31,8 +36,9 @@ def parse_args(argv: list[str] | None = None) -> TrainConfig:
                                 epilog="\n".join(__doc__.split("\n")[1:]))
     p.add_argument("--arch", default="dcgan", choices=list_models(), help="registered architecture")
     p.add_argument("--conditional", action="store_true", help="condition G and D on the digit label")
-    p.add_argument("--loss", default="ns", choices=LOSSES,
-                   help="ns: non-saturating (default); minimax: the original, saturating G loss; hinge; wgan-gp")
+    p.add_argument("--loss", choices=LOSSES,
+                   help="ns: non-saturating; minimax: the original, saturating G loss; hinge; wgan-gp "
+                        f"(default: the architecture's recipe: {recipes('loss', 'ns')})")
     p.add_argument("--dataset", default="mnist", choices=["mnist", "stacked-mnist"],
                    help="stacked-mnist: three digits as RGB channels, 1000 modes")
     length = p.add_mutually_exclusive_group()
@@ -44,9 +50,11 @@ def parse_args(argv: list[str] | None = None) -> TrainConfig:
                                             "1e-4 for wgan-gp)")
     p.add_argument("--d-steps", type=int, help="discriminator updates per generator update (default 1, wgan-gp 5)")
     p.add_argument("--latent-dim", type=int, default=100, help="size of the latent vector z")
-    p.add_argument("--ema", action="store_true", help="export an exponential moving average of G's weights")
-    p.add_argument("--spectral-norm", action="store_true",
-                   help="spectral normalisation on D's layers: steadier training, needed for Stacked MNIST")
+    p.add_argument("--ema", action=argparse.BooleanOptionalAction, default=True,
+                   help="export an exponential moving average of G's weights (default: on)")
+    p.add_argument("--spectral-norm", action=argparse.BooleanOptionalAction,
+                   help="spectral normalisation on D's layers: steadier training, needed for Stacked MNIST "
+                        f"(default: the architecture's recipe: {recipes('spectral_norm', False)})")
     p.add_argument("--ema-decay", type=float, default=0.999, help="decay of the EMA")
     p.add_argument("--seed", type=int, default=0, help="random seed (data order, noise, initial weights)")
     p.add_argument("--data-dir", help="folder holding MNIST/raw/ (default: ~/.cache/digitgan/data; "
@@ -55,7 +63,7 @@ def parse_args(argv: list[str] | None = None) -> TrainConfig:
     p.add_argument("--resume", action="store_true", help="continue the run in --out from its last checkpoint")
     p.add_argument("--device", default="auto", help="auto (CUDA when available), cpu, cuda, cuda:1, mps")
     p.add_argument("--precision", default="auto", choices=["auto", "fp32", "bf16"],
-                   help="auto: bf16 autocast on CUDA, fp32 elsewhere")
+                   help="auto: bf16 autocast on CUDA and on CPUs with bf16 instructions, fp32 elsewhere")
     p.add_argument("--compile", action="store_true", help="torch.compile G and D (faster after a warm-up)")
     p.add_argument("--log-every", type=int, default=50, help="steps between metric records")
     p.add_argument("--sample-every", type=int, default=500, help="steps between sample grids")

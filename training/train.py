@@ -11,7 +11,8 @@ from pathlib import Path
 import torch
 from tqdm import tqdm
 
-from gan_models import create_model, grid, sample_latents, save_generator, to_pil, to_uint8, unwrap
+from gan_models import (create_model, grid, sample_latents, save_generator, to_pil, to_uint8, training_recipe,
+                        unwrap)
 
 from . import distributed as dist
 from .checkpoint import load_checkpoint, rng_state, save_checkpoint, set_rng_state
@@ -30,7 +31,7 @@ RESUME_MUST_MATCH = ("arch", "conditional", "loss", "dataset", "batch_size", "se
 class TrainConfig:
     arch: str = "dcgan"
     conditional: bool = False
-    loss: str = "ns"
+    loss: str | None = None  # None: the architecture's recipe, else "ns"
     dataset: str = "mnist"
     steps: int | None = None
     epochs: float | None = None
@@ -40,8 +41,8 @@ class TrainConfig:
     d_steps: int | None = None
     gp_weight: float = 10.0
     latent_dim: int = 100
-    ema: bool = False
-    spectral_norm: bool = False
+    ema: bool = True
+    spectral_norm: bool | None = None  # None: the architecture's recipe, else off
     ema_decay: float = 0.999
     seed: int = 0
     data_dir: str | None = None
@@ -57,6 +58,10 @@ class TrainConfig:
     command: str = ""
 
     def __post_init__(self):
+        recipe = {"loss": "ns", "spectral_norm": False, **training_recipe(self.arch)}
+        for key in ("loss", "spectral_norm"):
+            if getattr(self, key) is None:
+                setattr(self, key, recipe[key])
         if self.d_steps is None:  # WGAN-GP's critic needs several updates per generator update
             self.d_steps = 5 if self.loss == "wgan-gp" else 1
         if self.lr is None:  # square-root scaling keeps Adam stable as the batch grows
@@ -79,6 +84,16 @@ def pick_device(name: str) -> torch.device:
     if name == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
     return torch.device(name)
+
+
+def native_bf16(device: torch.device) -> bool:
+    """Whether bf16 autocast speeds this device up: CUDA, or a CPU with bf16 instructions
+    (AVX512-BF16 or AMX); elsewhere bf16 is emulated and slower than fp32."""
+    if device.type == "cuda":
+        return True
+    cpu = getattr(torch, "cpu", None)
+    return device.type == "cpu" and any(getattr(cpu, f, lambda: False)()
+                                        for f in ("_is_avx512_bf16_supported", "_is_amx_tile_supported"))
 
 
 def describe_device(device: torch.device) -> str:
@@ -110,7 +125,7 @@ def train(cfg: TrainConfig) -> Path:
         apply_spectral_norm(D)
     G, D = G.to(device), D.to(device)
     ema = copy.deepcopy(G).eval().requires_grad_(False) if cfg.ema else None
-    fused = device.type == "cuda"  # one kernel for the whole Adam update
+    fused = device.type in ("cuda", "cpu")  # one kernel for the whole Adam update
     opt_g = torch.optim.Adam(G.parameters(), lr=cfg.lr, betas=cfg.betas, fused=fused)
     opt_d = torch.optim.Adam(D.parameters(), lr=cfg.lr, betas=cfg.betas, fused=fused)
     # Every rank draws the same global noise batch and keeps its own slice, so a DDP run sees the
@@ -151,8 +166,7 @@ def train(cfg: TrainConfig) -> Path:
     G_run, D_run = dist.wrap(G, device), dist.wrap(D, device)
     if cfg.compile:
         G_run, D_run = torch.compile(G_run), torch.compile(D_run)
-    # bf16 is automatic on CUDA only: on CPUs without native bf16 it is slower, not faster.
-    bf16 = cfg.precision == "bf16" or (cfg.precision == "auto" and device.type == "cuda")
+    bf16 = cfg.precision == "bf16" or (cfg.precision == "auto" and native_bf16(device))
     autocast = torch.autocast(device.type, dtype=torch.bfloat16) if bf16 else nullcontext()
 
     fixed_n = 100 if cfg.conditional else 64
