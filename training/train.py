@@ -58,10 +58,11 @@ class TrainConfig:
     command: str = ""
 
     def __post_init__(self):
-        recipe = {"loss": "ns", "spectral_norm": False, **training_recipe(self.arch)}
-        for key in ("loss", "spectral_norm"):
-            if getattr(self, key) is None:
-                setattr(self, key, recipe[key])
+        for key, value in {"loss": "ns", "spectral_norm": False, **training_recipe(self.arch)}.items():
+            if key not in self.__dataclass_fields__:
+                raise ValueError(f"the {self.arch!r} recipe names {key!r}, which is not a training setting")
+            if getattr(self, key) is None:  # left out by the caller
+                setattr(self, key, value)
         if self.d_steps is None:  # WGAN-GP's critic needs several updates per generator update
             self.d_steps = 5 if self.loss == "wgan-gp" else 1
         if self.lr is None:  # square-root scaling keeps Adam stable as the batch grows
