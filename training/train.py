@@ -92,8 +92,8 @@ def native_bf16(device: torch.device) -> bool:
     (AVX512-BF16 or AMX); elsewhere bf16 is emulated and slower than fp32."""
     if device.type == "cuda":
         return True
-    cpu = getattr(torch, "cpu", None)
-    return device.type == "cpu" and any(getattr(cpu, f, lambda: False)()
+    # Private probes: a torch without them counts as having no bf16 instructions.
+    return device.type == "cpu" and any(getattr(torch.cpu, f, lambda: False)()
                                         for f in ("_is_avx512_bf16_supported", "_is_amx_tile_supported"))
 
 
