@@ -17,17 +17,17 @@ import shlex
 import sys
 import time
 
-from gan_models import list_models, training_recipe
+from gan_models import list_models
 
 from . import distributed as dist
 from .data import DataNotFoundError
 from .losses import LOSSES
-from .train import CheckpointMismatch, TrainConfig, TrainingDiverged, train
+from .train import CheckpointMismatch, TrainConfig, TrainingDiverged, arch_defaults, train
 
 
-def recipes(key: str, fallback) -> str:
+def recipes(key: str) -> str:
     """`dcgan: hinge, mlp: ns`: each architecture's default for one training setting."""
-    return ", ".join(f"{name}: {training_recipe(name).get(key, fallback)}" for name in list_models())
+    return ", ".join(f"{name}: {arch_defaults(name)[key]}" for name in list_models())
 
 
 def parse_args(argv: list[str] | None = None) -> TrainConfig:
@@ -38,7 +38,7 @@ def parse_args(argv: list[str] | None = None) -> TrainConfig:
     p.add_argument("--conditional", action="store_true", help="condition G and D on the digit label")
     p.add_argument("--loss", choices=LOSSES,
                    help="ns: non-saturating; minimax: the original, saturating G loss; hinge; wgan-gp "
-                        f"(default: the architecture's recipe: {recipes('loss', 'ns')})")
+                        f"(default: the architecture's recipe: {recipes('loss')})")
     p.add_argument("--dataset", default="mnist", choices=["mnist", "stacked-mnist"],
                    help="stacked-mnist: three digits as RGB channels, 1000 modes")
     length = p.add_mutually_exclusive_group()
@@ -54,7 +54,7 @@ def parse_args(argv: list[str] | None = None) -> TrainConfig:
                    help="export an exponential moving average of G's weights (default: on)")
     p.add_argument("--spectral-norm", action=argparse.BooleanOptionalAction,
                    help="spectral normalisation on D's layers: steadier training, needed for Stacked MNIST "
-                        f"(default: the architecture's recipe: {recipes('spectral_norm', False)})")
+                        f"(default: the architecture's recipe: {recipes('spectral_norm')})")
     p.add_argument("--ema-decay", type=float, default=0.999, help="decay of the EMA")
     p.add_argument("--seed", type=int, default=0, help="random seed (data order, noise, initial weights)")
     p.add_argument("--data-dir", help="folder holding MNIST/raw/ (default: ~/.cache/digitgan/data; "

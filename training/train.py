@@ -27,6 +27,12 @@ RESUME_MUST_MATCH = ("arch", "conditional", "loss", "dataset", "batch_size", "se
                      "latent_dim", "ema", "ema_decay", "lr", "gp_weight", "spectral_norm")
 
 
+def arch_defaults(arch: str) -> dict:
+    """The settings a run of `arch` takes where its caller leaves them out: the architecture's recipe
+    over the project-wide fallbacks."""
+    return {"loss": "ns", "spectral_norm": False, **training_recipe(arch)}
+
+
 @dataclass
 class TrainConfig:
     arch: str = "dcgan"
@@ -58,7 +64,7 @@ class TrainConfig:
     command: str = ""
 
     def __post_init__(self):
-        for key, value in {"loss": "ns", "spectral_norm": False, **training_recipe(self.arch)}.items():
+        for key, value in arch_defaults(self.arch).items():
             if key not in self.__dataclass_fields__:
                 raise ValueError(f"the {self.arch!r} recipe names {key!r}, which is not a training setting")
             if getattr(self, key) is None:  # left out by the caller
