@@ -135,17 +135,28 @@ _AT_START = model_sources()
 DEFAULT_MODEL = "dcgan" if "dcgan" in _AT_START else next(iter(_AT_START), None)  # selected at start
 
 
-def generate(model: str | None = DEFAULT_MODEL, seed: int = 0, n: int = 16, digit: str = "any",
-             truncation: float = 0.0) -> tuple[str, list[str]]:
-    """PNG paths of a grid and a gallery of `n` digits from `model`; same inputs, same images."""
+def _digits(model: str | None, seed: int, n: int, digit: str, truncation: float) -> torch.Tensor:
     name, generator, _ = load_model(model)
     seed, n = _whole(seed, "seed", 0, MAX_SEED), _whole(n, "number of digits", 1, MAX_DIGITS)
     label = _digit(digit, generator, name)
     with torch.inference_mode():
-        images = gan_models.generate(generator, n, seed, label, _truncation(truncation))
-    digits = {f"{i}.png": _png(_pixels(image, 112)) for i, image in enumerate(images)}
-    grid, *gallery = _save({"grid.png": _png(_pixels(images, 480)), **digits})
-    return grid, gallery
+        return gan_models.generate(generator, n, seed, label, _truncation(truncation))
+
+
+def generate(model: str | None = DEFAULT_MODEL, seed: int = 0, n: int = 16, digit: str = "any",
+             truncation: float = 0.0) -> str:
+    """PNG path of a grid of `n` digits from `model`; same inputs, same images."""
+    return _save({"grid.png": _png(_pixels(_digits(model, seed, n, digit, truncation), 480))})[0]
+
+
+def digits(model: str | None = DEFAULT_MODEL, seed: int = 0, n: int = 16, digit: str = "any",
+           truncation: float = 0.0) -> list[str]:
+    """PNG paths of the grid's digits one by one, for the gallery: the same inputs give the same digits.
+
+    A call of its own, after the grid: each file costs the server more than the model does (Gradio
+    checks and serves every file), so the grid, which most callers want, does not wait for them."""
+    images = _digits(model, seed, n, digit, truncation)
+    return _save({f"{i}.png": _png(_pixels(image, 112)) for i, image in enumerate(images)})
 
 
 def interpolate(model: str | None = DEFAULT_MODEL, seed_a: int = 0, seed_b: int = 1, steps: int = 16,
@@ -256,7 +267,7 @@ with gr.Blocks(title="digitgan", analytics_enabled=False, delete_cache=(3600, 36
                 generate_button = gr.Button("Generate", variant="primary")
             with gr.Column(scale=2):
                 grid_image = gr.Image(label="Grid", interactive=False, elem_id="grid")
-        gallery = gr.Gallery(label="Digits", columns=8)
+        gallery = gr.Gallery(label="Digits", columns=8, elem_id="digits")
     with gr.Tab("Interpolate"):
         with gr.Row():
             with gr.Column(scale=1):
@@ -281,8 +292,9 @@ with gr.Blocks(title="digitgan", analytics_enabled=False, delete_cache=(3600, 36
         compare_notes = gr.Markdown()
 
     # preprocess=False: the functions check every input in a sentence naming it, which Gradio's checks do not.
-    generate_button.click(generate, [model, seed, n, digit, truncation], [grid_image, gallery],
-                          api_name="generate", preprocess=False)
+    generate_inputs = [model, seed, n, digit, truncation]
+    generate_button.click(generate, generate_inputs, grid_image, api_name="generate", preprocess=False).success(
+        digits, generate_inputs, gallery, api_name="digits", preprocess=False)
     interpolate_button.click(interpolate, [model, seed_a, seed_b, steps, method, digit_a, digit_b],
                              [strip, animation], api_name="interpolate", preprocess=False)
     compare_button.click(compare, [compare_seed, compare_n, compare_truncation], [comparison, compare_notes],

@@ -2,6 +2,7 @@
 
     python benchmarks/app_latency.py                        # 16 clients for 20 s
     python benchmarks/app_latency.py --clients 4 --duration 5 --repeats 10
+    python benchmarks/app_latency.py --floor                # also a Gradio app that does nothing
 
 Uses the bundled models in pretrained/ when there are any, else random-weight DCGANs (full width)
 written to a temporary folder. The server is `python app.py` on a free loopback port, stopped at the end.
@@ -9,8 +10,10 @@ Prints Markdown tables.
 """
 
 import argparse
+import functools
 import os
 import socket
+import ssl
 import statistics
 import subprocess
 import sys
@@ -22,6 +25,18 @@ from pathlib import Path
 from typing import Callable
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+# The floor: the same endpoint, queue and concurrency as the app, and no work.
+NOOP_APP = """
+import gradio as gr
+
+with gr.Blocks() as demo:
+    model, seed, n, out = gr.Textbox(), gr.Number(), gr.Number(), gr.Textbox()
+    gr.Button().click(lambda model, seed, n: "", [model, seed, n], out, api_name=ENDPOINT)
+    demo.queue(default_concurrency_limit=CONCURRENCY, max_size=64)
+demo.launch()
+"""
 
 
 def random_models(folder: Path) -> Path:
@@ -56,18 +71,12 @@ def in_process(model: str, repeats: int) -> list[tuple[str, float, float]]:
 
     generator = app.load_model(model)[1]
 
-    def grid_only(seed: int) -> str:  # what /generate does for its grid image, without the gallery
-        with torch.inference_mode():
-            images = gan_models.generate(generator, 64, seed)
-        return app._save({"grid.png": app._png(app._pixels(images, 480))})[0]
-
     with torch.inference_mode():
         model_only = median_ms(lambda i: gan_models.generate(generator, 64, i), repeats)
     return [
         (f"model only: gan_models.generate, 64 digits ({model})", *model_only),
-        (f"64-digit grid: model + grid PNG file ({model})", *median_ms(grid_only, repeats)),
-        (f"app.generate: 64-digit grid + gallery PNGs ({model})",
-         *median_ms(lambda i: app.generate(model, i, 64), repeats)),
+        (f"app.generate: 64-digit grid PNG file ({model})", *median_ms(lambda i: app.generate(model, i, 64), repeats)),
+        (f"app.digits: 64 gallery PNG files ({model})", *median_ms(lambda i: app.digits(model, i, 64), repeats)),
         (f"app.interpolate: 32 frames, strip PNG + GIF ({model})",
          *median_ms(lambda i: app.interpolate(model, i, i + 1, 32, "slerp"), repeats)),
     ]
@@ -80,11 +89,11 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(env: dict, port: int, log: Path) -> subprocess.Popen:
-    """`python app.py` on 127.0.0.1:`port`, once it answers HTTP."""
+def start_server(script: Path, env: dict, port: int, log: Path) -> subprocess.Popen:
+    """`python script` (a Gradio app) on 127.0.0.1:`port`, once it answers HTTP."""
     env = {**env, "GRADIO_SERVER_PORT": str(port), "GRADIO_SERVER_NAME": "127.0.0.1",
            "GRADIO_ANALYTICS_ENABLED": "False"}
-    server = subprocess.Popen([sys.executable, "app.py"], cwd=ROOT, env=env, stdout=log.open("w"),
+    server = subprocess.Popen([sys.executable, str(script)], cwd=ROOT, env=env, stdout=log.open("w"),
                               stderr=subprocess.STDOUT)
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
@@ -108,17 +117,23 @@ def cpu_seconds(pid: int) -> float | None:
         return None
 
 
-def load_test(url: str, server_pid: int, model: str, clients: int, duration: float,
-              n: int) -> tuple[list[float], int, float | None]:
-    """`clients` gradio_client clients calling /generate back to back for `duration` seconds:
-    latencies in seconds, the error count, and the server's CPU seconds meanwhile (None if unknown)."""
+def load_test(url: str, server_pid: int, model: str, clients: int, duration: float, n: int,
+              endpoint: str = "/generate") -> tuple[list[float], int, float | None, float]:
+    """`clients` gradio_client clients calling `endpoint` back to back for `duration` seconds:
+    latencies in seconds, the error count, and the CPU seconds meanwhile of the server (None if
+    unknown) and of the clients: on a small machine both share the same cores."""
     from gradio_client import Client
 
     latencies, errors, lock = [], [], threading.Lock()
-    # Files stay on the server: this measures the API call, not the client's downloads.
-    pool = [Client(url, verbose=False, download_files=False, analytics_enabled=False) for _ in range(clients)]
+    # Files stay on the server: this measures the API call, not the client's downloads. gradio_client
+    # opens a new HTTP client for every request, and each would load the CA bundle into a new SSL
+    # context (about 20 ms of CPU here, on the cores the server needs); real clients pay that on their
+    # own machines, so here they share one context, with the same certificate checks.
+    tls = ssl.create_default_context()
+    pool = [Client(url, verbose=False, download_files=False, analytics_enabled=False, ssl_verify=tls)
+            for _ in range(clients)]
     for client in pool:  # warm-up: model load and connection set-up are not what is measured
-        client.predict(model=model, seed=0, n=n, api_name="/generate")
+        client.predict(model=model, seed=0, n=n, api_name=endpoint)
     start = threading.Barrier(clients)
 
     def run(index: int, client: Client) -> None:
@@ -128,7 +143,7 @@ def load_test(url: str, server_pid: int, model: str, clients: int, duration: flo
             seed += 1
             began = time.perf_counter()
             try:
-                client.submit(model=model, seed=seed, n=n, api_name="/generate").result(timeout=60)
+                client.submit(model=model, seed=seed, n=n, api_name=endpoint).result(timeout=60)
                 with lock:
                     latencies.append(time.perf_counter() - began)
             except Exception as err:  # any failure counts: the table reports them
@@ -136,16 +151,16 @@ def load_test(url: str, server_pid: int, model: str, clients: int, duration: flo
                     errors.append(f"{type(err).__name__}: {err}")
 
     threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(pool)]
-    cpu_before = cpu_seconds(server_pid)
+    cpu_before, client_cpu = cpu_seconds(server_pid), time.process_time()
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
-    cpu_after = cpu_seconds(server_pid)
+    cpu_after, client_cpu = cpu_seconds(server_pid), time.process_time() - client_cpu
     for message in sorted(set(errors))[:5]:
         print(f"error: {message}", file=sys.stderr)
     server_cpu = None if cpu_before is None or cpu_after is None else cpu_after - cpu_before
-    return latencies, len(errors), server_cpu
+    return latencies, len(errors), server_cpu, client_cpu
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -158,9 +173,14 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--clients", type=int, default=16, help="concurrent gradio_client clients in the load test")
     p.add_argument("--duration", type=float, default=20, help="seconds the load test runs")
-    p.add_argument("--n", type=int, default=16, help="digits per /generate request in the load test")
+    p.add_argument("--n", type=int, default=16, help="digits per request in the load test")
+    p.add_argument("--endpoint", default="/generate", choices=["/generate", "/digits"],
+                   help="/generate: the grid; /digits: the gallery's one file per digit, which the UI asks for next")
     p.add_argument("--repeats", type=int, default=30, help="repeats behind each in-process median")
     p.add_argument("--model", default=None, help="model name (default: the app's default model)")
+    p.add_argument("--floor", action="store_true",
+                   help="also load-test a Gradio app whose function does nothing, with the app's queue settings: "
+                        "what Gradio and the clients cost on this machine")
     args = p.parse_args(argv)
 
     with tempfile.TemporaryDirectory(prefix="digitgan-bench-") as tmp:
@@ -178,26 +198,45 @@ def main(argv: list[str] | None = None) -> int:
         for label, wall, cpu in in_process(model, args.repeats):
             print(f"| {label} | {wall:.1f} | {cpu:.1f} |")
 
-        port = free_port()
-        server = start_server(dict(os.environ), port, Path(tmp) / "server.log")
-        try:
-            latencies, errors, server_cpu = load_test(f"http://127.0.0.1:{port}/", server.pid, model, args.clients,
-                                                      args.duration, args.n)
-        finally:
-            server.terminate()
-            try:
-                server.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                server.kill()
-    ms = [1000 * x for x in latencies]
-    print(f"\n| load test: /generate, n={args.n}, {args.clients} clients, {args.duration:g} s | value |\n|---|---|")
-    print(f"| requests | {len(ms)} |\n| throughput | {len(ms) / args.duration:.1f} req/s |")
-    print(f"| p50 latency | {percentile(ms, 0.5):.0f} ms |\n| p95 latency | {percentile(ms, 0.95):.0f} ms |")
-    print(f"| errors | {errors} |")
-    if server_cpu is not None and ms:
-        print(f"| server CPU per request | {1000 * server_cpu / len(ms):.1f} ms |")
-    return 1 if errors else 0
+        load = functools.partial(serve_and_load, tmp=Path(tmp), model=model, args=args)
+        results = [(f"`python app.py`, {args.endpoint}, n={args.n}", load(ROOT / "app.py"))]
+        if args.floor:
+            noop = Path(tmp) / "noop_app.py"
+            noop.write_text(NOOP_APP.replace("CONCURRENCY", str(app_concurrency()))
+                            .replace("ENDPOINT", repr(args.endpoint.strip("/"))))
+            results.append(("a Gradio app whose function does nothing", load(noop)))
+    print(f"\n| load test: {args.clients} clients, {args.duration:g} s | " + " | ".join(r[0] for r in results) +
+          " |\n|---|" + "---|" * len(results))
+    rows = {"requests": lambda r, ms: f"{len(ms)}", "throughput": lambda r, ms: f"{len(ms) / args.duration:.1f} req/s",
+            "p50 latency": lambda r, ms: f"{percentile(ms, 0.5):.0f} ms",
+            "p95 latency": lambda r, ms: f"{percentile(ms, 0.95):.0f} ms", "errors": lambda r, ms: f"{r[1]}",
+            "server CPU per request": lambda r, ms: f"{1000 * r[2] / len(ms):.1f} ms" if r[2] and ms else "?",
+            "client CPU per request": lambda r, ms: f"{1000 * r[3] / len(ms):.1f} ms" if ms else "?"}
+    for name, cell in rows.items():
+        print(f"| {name} | " + " | ".join(cell(r, [1000 * x for x in r[0]]) for _, r in results) + " |")
+    return 1 if any(r[1] for _, r in results) else 0
 
+
+def app_concurrency() -> int:
+    sys.path.insert(0, str(ROOT))
+    import app
+
+    return app.CONCURRENCY
+
+
+def serve_and_load(script: Path, tmp: Path, model: str, args: argparse.Namespace) -> tuple:
+    """Start `script` as a server, run the load test against it, stop it; the load test's results."""
+    port = free_port()
+    server = start_server(script, dict(os.environ), port, tmp / f"{script.stem}.log")
+    try:
+        return load_test(f"http://127.0.0.1:{port}/", server.pid, model, args.clients, args.duration, args.n,
+                         args.endpoint)
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            server.kill()
 
 if __name__ == "__main__":
     sys.exit(main())

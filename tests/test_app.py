@@ -30,21 +30,23 @@ def pixels(path: str) -> np.ndarray:
 # --- plain functions ------------------------------------------------------------------------------------
 
 def test_generate_same_inputs_give_same_images(app):
-    grid, gallery = app.generate("dcgan", seed=3, n=5)
-    again_grid, again_gallery = app.generate("dcgan", seed=3, n=5)
+    grid, gallery = app.generate("dcgan", seed=3, n=5), app.digits("dcgan", seed=3, n=5)
+    again_grid, again_gallery = app.generate("dcgan", seed=3, n=5), app.digits("dcgan", seed=3, n=5)
     assert np.array_equal(pixels(grid), pixels(again_grid))
     assert [pixels(p).tolist() for p in gallery] == [pixels(p).tolist() for p in again_gallery]
-    other_grid, _ = app.generate("dcgan", seed=4, n=5)
-    assert not np.array_equal(pixels(grid), pixels(other_grid))
+    assert not np.array_equal(pixels(grid), pixels(app.generate("dcgan", seed=4, n=5)))
 
 
-def test_generate_gives_a_grid_and_one_gallery_image_per_digit(app):
-    grid, gallery = app.generate("cdcgan", seed=0, n=12, digit="7", truncation=1.0)
+def test_generate_gives_a_grid_and_digits_one_image_per_digit_of_it(app):
+    grid = app.generate("cdcgan", seed=0, n=12, digit="7", truncation=1.0)
+    gallery = app.digits("cdcgan", seed=0, n=12, digit="7", truncation=1.0)
     assert len(gallery) == 12
     assert pixels(grid).ndim == 2 and min(pixels(grid).shape) >= 28  # greyscale, enlarged
-    assert pixels(gallery[0]).shape == (112, 112)
-    rgb_grid, _ = app.generate("stacked-dcgan", seed=0, n=4)
-    assert pixels(rgb_grid).shape[2] == 3
+    first = pixels(gallery[0])
+    assert first.shape == (112, 112)
+    scale = pixels(grid).shape[1] // (3 * 30 + 2)  # 3 columns of 28 pixels, 2-pixel borders, enlarged
+    assert np.array_equal(pixels(grid)[2 * scale:30 * scale:scale, 2 * scale:30 * scale:scale], first[::4, ::4])
+    assert pixels(app.generate("stacked-dcgan", seed=0, n=4)).shape[2] == 3
 
 
 def test_interpolate_gives_a_strip_and_an_animated_gif(app):
@@ -117,6 +119,7 @@ def client(app_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[C
 def test_api_names_every_parameter_with_a_default(client):
     endpoints = client.view_api(print_info=False, return_format="dict")["named_endpoints"]
     expected = {"/generate": ["model", "seed", "n", "digit", "truncation"],
+                "/digits": ["model", "seed", "n", "digit", "truncation"],
                 "/interpolate": ["model", "seed_a", "seed_b", "steps", "method", "digit_a", "digit_b"]}
     for api_name, names in expected.items():
         parameters = endpoints[api_name]["parameters"]
@@ -125,14 +128,15 @@ def test_api_names_every_parameter_with_a_default(client):
 
 
 def test_api_generate_and_interpolate(client):
-    grid, gallery = client.predict(model="dcgan", seed=7, n=4, api_name="/generate")
+    grid = client.predict(model="dcgan", seed=7, n=4, api_name="/generate")
+    gallery = client.predict(model="dcgan", seed=7, n=4, api_name="/digits")
     assert len(gallery) == 4 and pixels(grid).size > 0
-    again, _ = client.predict(model="dcgan", seed=7, n=4, api_name="/generate")
+    again = client.predict(model="dcgan", seed=7, n=4, api_name="/generate")
     assert np.array_equal(pixels(grid), pixels(again))
     strip, gif = client.predict(model="cdcgan", seed_a=1, seed_b=2, steps=6, method="slerp", digit_a="2",
                                 digit_b="5", api_name="/interpolate")
     assert Image.open(gif).n_frames == 10 and pixels(strip).size > 0
-    assert len(client.predict(seed=1, api_name="/generate")[1]) == 16  # every other parameter by default
+    assert len(client.predict(seed=1, api_name="/digits")) == 16  # every other parameter by default
 
 
 @pytest.mark.parametrize("api_name, kwargs, message", [("/generate", *case) for case in BAD_GENERATE]
@@ -141,7 +145,7 @@ def test_api_bad_input_is_a_readable_error_and_the_server_lives_on(client, api_n
     with pytest.raises(Exception) as raised:
         client.predict(**{"model": "dcgan", **kwargs}, api_name=api_name)
     assert message in str(raised.value) and "Traceback" not in str(raised.value)
-    assert len(client.predict(model="dcgan", n=2, api_name="/generate")[1]) == 2
+    assert len(client.predict(model="dcgan", n=2, api_name="/digits")) == 2
 
 
 def test_an_unreachable_hub_model_is_reported_and_the_rest_still_work(client):

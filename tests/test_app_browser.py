@@ -26,7 +26,7 @@ def page():
         browser.close()
 
 
-def test_clicking_generate_shows_an_image_of_digits(page, app_url: str):
+def test_clicking_generate_shows_the_grid_then_the_digits(page, app_url: str):
     page.goto(app_url)
     page.get_by_role("button", name="Generate", exact=True).click()
     image = page.locator("#grid img")
@@ -34,4 +34,6 @@ def test_clicking_generate_shows_an_image_of_digits(page, app_url: str):
     page.wait_for_function("() => document.querySelector('#grid img')?.naturalWidth > 0", timeout=30_000)
     # 16 digits by default: a 4 x 4 grid of 30-pixel cells (2-pixel borders), enlarged to at least 480 pixels
     assert image.evaluate("img => img.naturalWidth") >= 480
+    # Then the gallery, from its own call: one image per digit.
+    page.wait_for_function("() => document.querySelectorAll('#digits img').length === 16", timeout=30_000)
     assert page.locator(".toast-body.error").count() == 0
