@@ -29,6 +29,8 @@ def main() -> None:
     p.add_argument("--arch", default="dcgan", help="registered architecture")
     p.add_argument("--conditional", action="store_true", help="train a class-conditional model")
     p.add_argument("--batch-size", type=int, default=128, help="images per step")
+    p.add_argument("--lr-decay", type=float, help="closing share of the budget over which the learning rate "
+                                                  "falls to 0 (default: the architecture's recipe)")
     p.add_argument("--ema", action=argparse.BooleanOptionalAction, default=True, help="export the EMA of G")
     p.add_argument("--device", default="auto", help="auto, cpu or cuda")
     p.add_argument("--compile", action="store_true", help="torch.compile G and D")
@@ -42,7 +44,7 @@ def main() -> None:
     command = "python benchmarks/time_to_quality.py " + shlex.join(sys.argv[1:])
     start = time.monotonic()
     model_dir = train(TrainConfig(arch=args.arch, conditional=args.conditional, steps=10**9,
-                                  time_limit=args.budget, batch_size=args.batch_size, ema=args.ema,
+                                  time_limit=args.budget, batch_size=args.batch_size, ema=args.ema, lr_decay=args.lr_decay,
                                   device=args.device, compile=args.compile, data_dir=args.data_dir,
                                   out=args.out, sample_every=10**9, checkpoint_every=10**9, command=command))
     wall = time.monotonic() - start

@@ -189,3 +189,17 @@ def test_compiled_run_saves_plain_names(tmp_path, mnist_dir):
     ckpt = torch.load(tmp_path / "run" / "checkpoints" / "last.pt", weights_only=True)
     names = [*ckpt["generator"], *ckpt["discriminator"], *load_file(model_dir / "model.safetensors")]
     assert names and not any("_orig_mod" in n or n.startswith("module.") for n in names)
+
+
+def test_learning_rate_decays_linearly_over_the_closing_share(tmp_path, mnist_dir):
+    cfg = config(tmp_path, mnist_dir, arch="mlp", steps=8, lr_decay=0.5, lr=1e-3)
+    factors = [train_module.lr_factor(step, 8, 0.0, cfg) for step in range(8)]
+    assert factors == [1, 1, 1, 1, 1, 0.75, 0.5, 0.25]
+    timed = TrainConfig(lr_decay=0.5, time_limit=100)
+    assert train_module.lr_factor(0, 10**6, 75.0, timed) == 0.5  # the time limit ends this run sooner
+    train(cfg)
+    ckpt = torch.load(tmp_path / "run" / "checkpoints" / "last.pt", weights_only=True)
+    for opt in ("opt_g", "opt_d"):
+        assert ckpt[opt]["param_groups"][0]["lr"] == pytest.approx(0.25e-3)
+    with pytest.raises(SystemExit):
+        parse_args(["--lr-decay", "1.5"])

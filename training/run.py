@@ -48,6 +48,9 @@ def parse_args(argv: list[str] | None = None) -> TrainConfig:
     p.add_argument("--batch-size", type=int, default=128, help="images per step and process")
     p.add_argument("--lr", type=float, help="Adam learning rate (default: 2e-4 × sqrt(global batch / 128), "
                                             "1e-4 for wgan-gp)")
+    p.add_argument("--lr-decay", type=float,
+                   help="closing share of the run (of --steps, or of --time-limit) over which the learning rate "
+                        f"falls linearly to 0; 0: constant (default: the architecture's recipe: {recipes('lr_decay')})")
     p.add_argument("--d-steps", type=int, help="discriminator updates per generator update (default 1, wgan-gp 5)")
     p.add_argument("--latent-dim", type=int, default=100, help="size of the latent vector z")
     p.add_argument("--ema", action=argparse.BooleanOptionalAction, default=True,
@@ -70,6 +73,8 @@ def parse_args(argv: list[str] | None = None) -> TrainConfig:
     p.add_argument("--checkpoint-every", type=int, default=500, help="steps between checkpoints")
     p.add_argument("--eval-every", type=int, default=0, help="steps between quick quality evaluations (0: never)")
     args = p.parse_args(argv)
+    if args.lr_decay is not None and not 0 <= args.lr_decay <= 1:
+        p.error("--lr-decay is a share of the run: between 0 and 1")
     if args.conditional and args.dataset == "stacked-mnist":
         p.error("--conditional works with --dataset mnist only (Stacked MNIST has 1000 classes)")
     for name in ("steps", "batch_size", "log_every", "sample_every", "checkpoint_every", "d_steps"):
