@@ -34,7 +34,7 @@ import gradio as gr
 with gr.Blocks() as demo:
     model, seed, n, out = gr.Textbox(), gr.Number(), gr.Number(), gr.Textbox()
     gr.Button().click(lambda model, seed, n: "", [model, seed, n], out, api_name=ENDPOINT)
-    demo.queue(default_concurrency_limit=CONCURRENCY, max_size=64)
+    demo.queue(default_concurrency_limit=CONCURRENCY, max_size=64, status_update_rate=STATUS_UPDATE_S)
 demo.launch()
 """
 
@@ -202,7 +202,9 @@ def main(argv: list[str] | None = None) -> int:
         results = [(f"`python app.py`, {args.endpoint}, n={args.n}", load(ROOT / "app.py"))]
         if args.floor:
             noop = Path(tmp) / "noop_app.py"
-            noop.write_text(NOOP_APP.replace("CONCURRENCY", str(app_concurrency()))
+            concurrency, status_update_s = app_queue_settings()
+            noop.write_text(NOOP_APP.replace("CONCURRENCY", str(concurrency))
+                            .replace("STATUS_UPDATE_S", str(status_update_s))
                             .replace("ENDPOINT", repr(args.endpoint.strip("/"))))
             results.append(("a Gradio app whose function does nothing", load(noop)))
     print(f"\n| load test: {args.clients} clients, {args.duration:g} s | " + " | ".join(r[0] for r in results) +
@@ -217,11 +219,11 @@ def main(argv: list[str] | None = None) -> int:
     return 1 if any(r[1] for _, r in results) else 0
 
 
-def app_concurrency() -> int:
+def app_queue_settings() -> tuple[int, float]:
     sys.path.insert(0, str(ROOT))
     import app
 
-    return app.CONCURRENCY
+    return app.CONCURRENCY, app.STATUS_UPDATE_S
 
 
 def serve_and_load(script: Path, tmp: Path, model: str, args: argparse.Namespace) -> tuple:
