@@ -142,7 +142,7 @@ def test_cli_errors_are_one_sentence_not_a_traceback(tmp_path, mnist_dir):
 
 def test_architecture_recipe_fills_only_what_the_command_leaves_out():
     dcgan = TrainConfig(arch="dcgan")
-    assert (dcgan.loss, dcgan.spectral_norm, dcgan.ema) == ("hinge", True, True)
+    assert (dcgan.loss, dcgan.spectral_norm, dcgan.ema, dcgan.lr_decay, dcgan.top_k) == ("hinge", True, True, 0.0, 1.0)
     mlp = TrainConfig(arch="mlp")
     assert (mlp.loss, mlp.spectral_norm) == ("ns", False)
     explicit = TrainConfig(arch="dcgan", loss="ns", spectral_norm=False)
@@ -191,15 +191,23 @@ def test_compiled_run_saves_plain_names(tmp_path, mnist_dir):
     assert names and not any("_orig_mod" in n or n.startswith("module.") for n in names)
 
 
-def test_learning_rate_decays_linearly_over_the_closing_share(tmp_path, mnist_dir):
-    cfg = config(tmp_path, mnist_dir, arch="mlp", steps=8, lr_decay=0.5, lr=1e-3)
-    factors = [train_module.lr_factor(step, 8, 0.0, cfg) for step in range(8)]
-    assert factors == [1, 1, 1, 1, 1, 0.75, 0.5, 0.25]
+def test_learning_rate_and_top_k_settle_over_the_closing_share(tmp_path, mnist_dir):
+    cfg = config(tmp_path, mnist_dir, arch="mlp", steps=8, lr_decay=0.5, lr=1e-3, top_k=0.5)
+    settled = [train_module.settling(step, 8, 0.0, cfg) for step in range(8)]
+    assert settled == [0, 0, 0, 0, 0, 0.25, 0.5, 0.75]
     timed = TrainConfig(lr_decay=0.5, time_limit=100)
-    assert train_module.lr_factor(0, 10**6, 75.0, timed) == 0.5  # the time limit ends this run sooner
-    train(cfg)
+    assert train_module.settling(0, 10**6, 75.0, timed) == 0.5  # the time limit ends this run sooner
+    assert train_module.settling(7, 8, 0.0, TrainConfig(lr_decay=0.0)) == 0
+
+    seen = []
+    real_g_loss = train_module.g_loss
+    with pytest.MonkeyPatch.context() as patch:  # the generator loss sees only the kept fakes
+        patch.setattr(train_module, "g_loss", lambda loss, fake: seen.append(len(fake)) or real_g_loss(loss, fake))
+        train(cfg)
+    assert seen == [16, 16, 16, 16, 16, 14, 12, 10]  # batch 16: all, then 1 - 0.5 × settled of it
     ckpt = torch.load(tmp_path / "run" / "checkpoints" / "last.pt", weights_only=True)
     for opt in ("opt_g", "opt_d"):
         assert ckpt[opt]["param_groups"][0]["lr"] == pytest.approx(0.25e-3)
-    with pytest.raises(SystemExit):
-        parse_args(["--lr-decay", "1.5"])
+    for bad in (["--lr-decay", "1.5"], ["--top-k", "0"], ["--top-k", "0.5", "--lr-decay", "0"]):
+        with pytest.raises(SystemExit):
+            parse_args(bad)

@@ -51,6 +51,10 @@ def parse_args(argv: list[str] | None = None) -> TrainConfig:
     p.add_argument("--lr-decay", type=float,
                    help="closing share of the run (of --steps, or of --time-limit) over which the learning rate "
                         f"falls linearly to 0; 0: constant (default: the architecture's recipe: {recipes('lr_decay')})")
+    p.add_argument("--top-k", type=float,
+                   help="share of each batch of fakes, those D finds most real, that G learns from by the end of "
+                        "the --lr-decay share (falling there from 1; Sinha et al., 2020) (default: the "
+                        f"architecture's recipe: {recipes('top_k')})")
     p.add_argument("--d-steps", type=int, help="discriminator updates per generator update (default 1, wgan-gp 5)")
     p.add_argument("--latent-dim", type=int, default=100, help="size of the latent vector z")
     p.add_argument("--ema", action=argparse.BooleanOptionalAction, default=True,
@@ -75,6 +79,8 @@ def parse_args(argv: list[str] | None = None) -> TrainConfig:
     args = p.parse_args(argv)
     if args.lr_decay is not None and not 0 <= args.lr_decay <= 1:
         p.error("--lr-decay is a share of the run: between 0 and 1")
+    if args.top_k is not None and not 0 < args.top_k <= 1:
+        p.error("--top-k is a share of the batch: above 0 and at most 1")
     if args.conditional and args.dataset == "stacked-mnist":
         p.error("--conditional works with --dataset mnist only (Stacked MNIST has 1000 classes)")
     for name in ("steps", "batch_size", "log_every", "sample_every", "checkpoint_every", "d_steps"):
@@ -86,7 +92,10 @@ def parse_args(argv: list[str] | None = None) -> TrainConfig:
     # uninterrupted one would, so --resume is left out.
     given = sys.argv[1:] if argv is None else argv
     command = "python -m training.run " + shlex.join(a for a in given if a != "--resume")
-    return TrainConfig(**vars(args), command=command)
+    try:
+        return TrainConfig(**vars(args), command=command)
+    except ValueError as err:  # a setting that contradicts another, or the recipe
+        p.error(str(err))
 
 
 def main(argv: list[str] | None = None) -> int:

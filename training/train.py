@@ -30,7 +30,7 @@ RESUME_MUST_MATCH = ("arch", "conditional", "loss", "dataset", "batch_size", "se
 def arch_defaults(arch: str) -> dict:
     """The settings a run of `arch` takes where its caller leaves them out: the architecture's recipe
     over the project-wide fallbacks."""
-    return {"loss": "ns", "spectral_norm": False, "lr_decay": 0.0, **training_recipe(arch)}
+    return {"loss": "ns", "spectral_norm": False, "lr_decay": 0.0, "top_k": 1.0, **training_recipe(arch)}
 
 
 @dataclass
@@ -45,6 +45,7 @@ class TrainConfig:
     batch_size: int = 128
     lr: float | None = None
     lr_decay: float | None = None  # closing share of the run over which the lr falls linearly to 0; None: recipe, else 0
+    top_k: float | None = None  # share of the fakes G learns from by the end of that closing share; None: recipe, else 1
     d_steps: int | None = None
     gp_weight: float = 10.0
     latent_dim: int = 100
@@ -74,6 +75,10 @@ class TrainConfig:
             self.d_steps = 5 if self.loss == "wgan-gp" else 1
         if not 0 <= self.lr_decay <= 1:
             raise ValueError(f"lr_decay is a share of the run, between 0 and 1; got {self.lr_decay}")
+        if not 0 < self.top_k <= 1:
+            raise ValueError(f"top_k is a share of the batch, above 0 and at most 1; got {self.top_k}")
+        if self.top_k < 1 and not self.lr_decay:
+            raise ValueError("top_k acts in the closing share of the run that lr_decay sets: set lr_decay too")
         if self.lr is None:  # square-root scaling keeps Adam stable as the batch grows
             base = 1e-4 if self.loss == "wgan-gp" else 2e-4
             self.lr = base * math.sqrt(max(1.0, self.batch_size * dist.world_size() / 128))
@@ -113,14 +118,21 @@ def describe_device(device: torch.device) -> str:
     return f"CPU, {os.cpu_count()} cores, {torch.get_num_threads()} threads × {dist.world_size()} processes"
 
 
-def lr_factor(step: int, total: int, seconds: float, cfg: TrainConfig) -> float:
-    """1 until the closing `lr_decay` share of the run, then a linear fall to 0 by its end. The share
-    is of the steps, or of the time limit when that ends the run sooner. Settling the weights at the
-    end lifts precision: at a constant rate G keeps hopping between nearby solutions."""
+def settling(step: int, total: int, seconds: float, cfg: TrainConfig) -> float:
+    """How far the run is into its closing `lr_decay` share, the settling phase: 0 before it, 1 at
+    the end. The share is of the steps, or of the time limit when that ends the run sooner.
+
+    In it the learning rate falls linearly to 0, and G learns from a shrinking share of its fakes,
+    the `top_k` that D finds most real (Sinha et al., 2020); early on, every fake's gradient is
+    needed to find all ten digits. It pays at the end of a long run (taking the bundled DCGAN's
+    28,000-step run on to 38,000, the falling rate brought FD from 18.6 to 17.0, top-k on top of it
+    to 15.9); in a 5-minute run it cost quality, as G still had far to go."""
+    if not cfg.lr_decay:
+        return 0.0
     done = step / total
     if cfg.time_limit:
         done = max(done, seconds / cfg.time_limit)
-    return min(1.0, max(0.0, (1 - done) / cfg.lr_decay))
+    return min(1.0, max(0.0, 1 - (1 - done) / cfg.lr_decay))
 
 
 def train(cfg: TrainConfig) -> Path:
@@ -223,10 +235,11 @@ def train(cfg: TrainConfig) -> Path:
     nonfinite = torch.zeros((), dtype=torch.bool, device=device)
     bar = tqdm(total=total, initial=step, disable=not main, unit="step", dynamic_ncols=True)
     while step < total:
+        settled = settling(step, total, time.monotonic() - t0, cfg)
         if cfg.lr_decay:
             for opt in (opt_d, opt_g):
                 for group in opt.param_groups:
-                    group["lr"] = cfg.lr * lr_factor(step, total, time.monotonic() - t0, cfg)
+                    group["lr"] = cfg.lr * (1 - settled)
         # 1. Discriminator: real digits up, generated digits down.
         for i in range(cfg.d_steps):
             real, real_y = data(step * cfg.d_steps + i)
@@ -251,7 +264,9 @@ def train(cfg: TrainConfig) -> Path:
         freeze_d = D_run is D
         D.requires_grad_(not freeze_d)
         with autocast:
-            loss_g = g_loss(cfg.loss, D_run(fake, fake_y).float())
+            scores = D_run(fake, fake_y).float().flatten()
+            keep = max(1, round(len(scores) * (1 - (1 - cfg.top_k) * settled)))
+            loss_g = g_loss(cfg.loss, scores.topk(keep).values if keep < len(scores) else scores)
         opt_g.zero_grad(set_to_none=True)
         loss_g.backward()
         D.requires_grad_(True)
