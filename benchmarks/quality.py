@@ -26,7 +26,8 @@ from gan_models import list_models, load_generator  # noqa: E402
 from training.evaluate import evaluate_generator, evaluate_real  # noqa: E402
 from training.losses import LOSSES  # noqa: E402
 from training.report import read_metrics  # noqa: E402
-from training.train import TrainConfig, TrainingDiverged, train  # noqa: E402
+from training.config import TrainConfig  # noqa: E402
+from training.train import TrainingDiverged, train  # noqa: E402
 
 COLUMNS = ("fd", "is", "modes", "kl", "precision", "recall", "confidence")
 

@@ -18,7 +18,8 @@ import torch
 
 from gan_models import load_generator, read_card
 from training.evaluate import evaluate_generator
-from training.train import TrainConfig, pick_device, train
+from training.config import TrainConfig
+from training.train import pick_device, train
 
 COLUMNS = ("modes", "kl", "precision", "recall", "fd", "is", "confidence", "label_accuracy")
 

@@ -21,7 +21,8 @@ from torchvision.datasets import MNIST
 
 from gan_models import create_model, list_models
 from training.report import read_metrics
-from training.train import TrainConfig, pick_device, train
+from training.config import TrainConfig
+from training.train import pick_device, train
 
 
 def ours(arch: str, batch_size: int, steps: int, data_dir: str, device: str, compile: bool) -> float:

@@ -15,7 +15,8 @@ from gan_models import create_model, list_models, load_generator
 from training import train as train_module
 from training.losses import LOSSES, d_loss, g_loss, gradient_penalty
 from training.run import main as run_main, parse_args
-from training.train import TrainConfig, TrainingDiverged, train
+from training.config import TrainConfig
+from training.train import TrainingDiverged, train
 
 ROOT = Path(__file__).resolve().parents[1]
 

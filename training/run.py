@@ -22,7 +22,8 @@ from gan_models import list_models
 from . import distributed as dist
 from .data import DataNotFoundError
 from .losses import LOSSES
-from .train import CheckpointMismatch, TrainConfig, TrainingDiverged, arch_defaults, train
+from .config import TrainConfig, arch_defaults
+from .train import CheckpointMismatch, TrainingDiverged, train
 
 
 def recipes(key: str) -> str:

@@ -1,0 +1,66 @@
+"""A training run's settings: what the command gives, filled in from the architecture's recipe."""
+
+import math
+from dataclasses import dataclass
+
+from gan_models import training_recipe
+
+from . import distributed as dist
+
+
+def arch_defaults(arch: str) -> dict:
+    """The settings a run of `arch` takes where its caller leaves them out: the architecture's recipe
+    over the project-wide fallbacks."""
+    return {"loss": "ns", "spectral_norm": False, "lr_decay": 0.0, "top_k": 1.0, **training_recipe(arch)}
+
+
+@dataclass
+class TrainConfig:
+    arch: str = "dcgan"
+    conditional: bool = False
+    loss: str | None = None  # None: the architecture's recipe, else "ns"
+    dataset: str = "mnist"
+    steps: int | None = None
+    epochs: float | None = None
+    time_limit: float | None = None
+    batch_size: int = 128
+    lr: float | None = None
+    lr_decay: float | None = None  # closing share of the run over which the lr falls linearly to 0; None: recipe, else 0
+    top_k: float | None = None  # share of the fakes G learns from by the end of that closing share; None: recipe, else 1
+    d_steps: int | None = None
+    gp_weight: float = 10.0
+    latent_dim: int = 100
+    ema: bool = True
+    spectral_norm: bool | None = None  # None: the architecture's recipe, else off
+    ema_decay: float = 0.999
+    seed: int = 0
+    data_dir: str | None = None
+    out: str = "runs/run"
+    resume: bool = False
+    device: str = "auto"
+    precision: str = "auto"
+    compile: bool = False
+    log_every: int = 50
+    sample_every: int = 500
+    checkpoint_every: int = 500
+    eval_every: int = 0
+    command: str = ""
+
+    def __post_init__(self):
+        for key, value in arch_defaults(self.arch).items():
+            if key not in self.__dataclass_fields__:
+                raise ValueError(f"the {self.arch!r} recipe names {key!r}, which is not a training setting")
+            if getattr(self, key) is None:  # left out by the caller
+                setattr(self, key, value)
+        if self.d_steps is None:  # WGAN-GP's critic needs several updates per generator update
+            self.d_steps = 5 if self.loss == "wgan-gp" else 1
+        if not 0 <= self.lr_decay <= 1:
+            raise ValueError(f"lr_decay is a share of the run, between 0 and 1; got {self.lr_decay}")
+        if not 0 < self.top_k <= 1:
+            raise ValueError(f"top_k is a share of the batch, above 0 and at most 1; got {self.top_k}")
+        if self.top_k < 1 and not self.lr_decay:
+            raise ValueError("top_k acts in the closing share of the run that lr_decay sets: set lr_decay too")
+        if self.lr is None:  # square-root scaling keeps Adam stable as the batch grows
+            base = 1e-4 if self.loss == "wgan-gp" else 2e-4
+            self.lr = base * math.sqrt(max(1.0, self.batch_size * dist.world_size() / 128))
+        self.betas = (0.0, 0.9) if self.loss == "wgan-gp" else (0.5, 0.999)
