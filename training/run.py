@@ -78,10 +78,6 @@ def parse_args(argv: list[str] | None = None) -> TrainConfig:
     p.add_argument("--checkpoint-every", type=int, default=500, help="steps between checkpoints")
     p.add_argument("--eval-every", type=int, default=0, help="steps between quick quality evaluations (0: never)")
     args = p.parse_args(argv)
-    if args.lr_decay is not None and not 0 <= args.lr_decay <= 1:
-        p.error("--lr-decay is a share of the run: between 0 and 1")
-    if args.top_k is not None and not 0 < args.top_k <= 1:
-        p.error("--top-k is a share of the batch: above 0 and at most 1")
     if args.conditional and args.dataset == "stacked-mnist":
         p.error("--conditional works with --dataset mnist only (Stacked MNIST has 1000 classes)")
     for name in ("steps", "batch_size", "log_every", "sample_every", "checkpoint_every", "d_steps"):
