@@ -32,6 +32,7 @@ def main() -> None:
     p.add_argument("--batch-size", type=int, default=128, help="images per step")
     p.add_argument("--lr-decay", type=float, help="closing share of the budget over which the learning rate "
                                                   "falls to 0 (default: the architecture's recipe)")
+    p.add_argument("--codes", type=int, default=0, help="InfoGAN latent code categories (default 0: none)")
     p.add_argument("--ema", action=argparse.BooleanOptionalAction, default=True, help="export the EMA of G")
     p.add_argument("--device", default="auto", help="auto, cpu or cuda")
     p.add_argument("--compile", action="store_true", help="torch.compile G and D")
@@ -45,9 +46,10 @@ def main() -> None:
     command = "python benchmarks/time_to_quality.py " + shlex.join(sys.argv[1:])
     start = time.monotonic()
     model_dir = train(TrainConfig(arch=args.arch, conditional=args.conditional, steps=10**9,
-                                  time_limit=args.budget, batch_size=args.batch_size, ema=args.ema, lr_decay=args.lr_decay,
-                                  device=args.device, compile=args.compile, data_dir=args.data_dir,
-                                  out=args.out, sample_every=10**9, checkpoint_every=10**9, command=command))
+                                  time_limit=args.budget, batch_size=args.batch_size, ema=args.ema,
+                                  lr_decay=args.lr_decay, codes=args.codes, device=args.device,
+                                  compile=args.compile, data_dir=args.data_dir, out=args.out,
+                                  sample_every=10**9, checkpoint_every=10**9, command=command))
     wall = time.monotonic() - start
     steps = read_card(model_dir).data.steps
     scores = evaluate_generator(load_generator(model_dir, device=device), n=args.n, data_dir=args.data_dir)

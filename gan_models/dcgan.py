@@ -3,21 +3,22 @@
 import torch
 from torch import nn
 
-from .layers import LabelInput, ProjectionHead
+from .layers import CodeInput, LabelInput, ProjectionHead
 from .registry import GANPair, register_model
 
 
 class Generator(nn.Module):
     def __init__(self, latent_dim: int = 100, num_classes: int = 0, channels: int = 1, width: int = 64,
-                 hidden: int = 256):
+                 hidden: int = 256, codes: int = 0):
         super().__init__()
-        self.latent_dim, self.num_classes, self.channels = latent_dim, num_classes, channels
+        self.latent_dim, self.num_classes, self.channels, self.codes = latent_dim, num_classes, channels, codes
         self.label = LabelInput(num_classes, num_classes)
+        self.code = CodeInput(codes)
         self.width = width
         # A hidden layer before the projection lets G fold the one Gaussian into ten separate digit
         # clusters; with the projection alone, many samples fell between two digits.
         self.project = nn.Sequential(
-            nn.Linear(latent_dim + self.label.extra, hidden, bias=False),
+            nn.Linear(latent_dim + self.label.extra + codes, hidden, bias=False),
             nn.BatchNorm1d(hidden),
             nn.ReLU(inplace=True),
             nn.Linear(hidden, 2 * width * 7 * 7, bias=False),
@@ -33,14 +34,15 @@ class Generator(nn.Module):
         )
 
     def forward(self, z: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
-        h = self.project(self.label(z, labels)).view(-1, 2 * self.width, 7, 7)
+        h = self.project(self.label(self.code(z), labels)).view(-1, 2 * self.width, 7, 7)
         return self.net(h)
 
 
 class Discriminator(nn.Module):
     # No BatchNorm: it would couple samples in a batch and break the WGAN-GP penalty.
-    def __init__(self, num_classes: int = 0, channels: int = 1, width: int = 64):
+    def __init__(self, num_classes: int = 0, channels: int = 1, width: int = 64, codes: int = 0):
         super().__init__()
+        self.codes = codes
         self.net = nn.Sequential(
             nn.Conv2d(channels, width, 4, 2, 1),  # 28 -> 14
             nn.LeakyReLU(0.2, inplace=True),
@@ -52,18 +54,24 @@ class Discriminator(nn.Module):
             nn.Flatten(),
         )
         self.head = ProjectionHead(4 * width * 4 * 4, num_classes)
+        self.code_head = nn.Linear(4 * width * 4 * 4, codes) if codes else None
 
-    def forward(self, x: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
-        return self.head(self.net(x), labels)
+    def forward(self, x: torch.Tensor, labels: torch.Tensor | None = None,
+                with_codes: bool = False) -> torch.Tensor | tuple[torch.Tensor, torch.Tensor]:
+        """Realness logits (N,); with `with_codes`, also the logits (N, codes) of each image's latent code."""
+        h = self.net(x)
+        return (self.head(h, labels), self.code_head(h)) if with_codes else self.head(h, labels)
 
 
 # Hinge loss with a spectrally normalised D kept the ten digits in equal shares; with the
 # non-saturating loss and a free D, the shares drifted apart as training went on.
 @register_model(recipe={"loss": "hinge", "spectral_norm": True})
 def dcgan(latent_dim: int = 100, num_classes: int = 0, channels: int = 1, width: int = 64,
-          hidden: int = 256) -> GANPair:
-    """Convolutional GAN: G z→hidden→(2w,7,7)→(w,14,14)→(c,28,28); D strided convs 28→14→7→4, then linear."""
+          hidden: int = 256, codes: int = 0) -> GANPair:
+    """Convolutional GAN: G z→hidden→(2w,7,7)→(w,14,14)→(c,28,28); D strided convs 28→14→7→4, then linear.
+
+    `codes` > 0 makes it an InfoGAN: G reads a categorical code out of z, D learns to tell it back."""
     return GANPair(
-        Generator(latent_dim, num_classes, channels, width, hidden),
-        Discriminator(num_classes, channels, width),
+        Generator(latent_dim, num_classes, channels, width, hidden, codes),
+        Discriminator(num_classes, channels, width, codes),
     )

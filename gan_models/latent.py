@@ -25,6 +25,14 @@ def sample_latents(n: int, dim: int, seed: int, truncation: float | None = None,
     return z.to(device)
 
 
+def latent_code(z: torch.Tensor, codes: int) -> torch.Tensor:
+    """The categorical code a latent carries: the index of the largest of its first `codes` values.
+
+    Uniform over the `codes` categories for Gaussian z, so a generator can read a discrete choice out
+    of the one latent vector that sampling, truncation and interpolation already handle."""
+    return z[:, :codes].argmax(1)
+
+
 def lerp(a: torch.Tensor, b: torch.Tensor, t: torch.Tensor | float) -> torch.Tensor:
     """Linear interpolation between latent vectors `a` and `b`: shape (D,) for a scalar `t`, (T, D) for T values."""
     t = torch.as_tensor(t, dtype=a.dtype, device=a.device)

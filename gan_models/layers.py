@@ -1,7 +1,10 @@
-"""Pieces shared by the architectures: label conditioning for G and D."""
+"""Pieces shared by the architectures: label conditioning and categorical latent codes for G and D."""
 
 import torch
+import torch.nn.functional as F
 from torch import nn
+
+from .latent import latent_code
 
 
 class LabelInput(nn.Module):
@@ -43,3 +46,20 @@ class ProjectionHead(nn.Module):
                 raise ValueError("this model is class-conditional: pass one digit label per sample")
             out = out + (self.embed(labels) * h).sum(dim=1)
         return out
+
+
+class CodeInput(nn.Module):
+    """Appends the one-hot categorical code of each latent (InfoGAN, Chen et al., 2016; a no-op for 0 codes).
+
+    A generator is a continuous function of z, so from one Gaussian it cannot reach ten separate
+    digits without samples in between; the code gives it a switch, and the discriminator's code head
+    makes it use the switch for something it can tell apart (on MNIST: the digit)."""
+
+    def __init__(self, codes: int):
+        super().__init__()
+        self.codes = codes
+
+    def forward(self, z: torch.Tensor) -> torch.Tensor:
+        if not self.codes:
+            return z
+        return torch.cat([z, F.one_hot(latent_code(z, self.codes), self.codes).to(z.dtype)], dim=1)

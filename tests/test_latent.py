@@ -3,7 +3,7 @@
 import pytest
 import torch
 
-from gan_models import lerp, sample_latents, slerp
+from gan_models import latent_code, lerp, sample_latents, slerp
 
 
 def test_lerp_endpoints_and_midpoint():
@@ -37,3 +37,14 @@ def test_sample_latents_is_seeded_and_truncated():
     assert z.abs().max() <= 0.5
     with pytest.raises(ValueError, match="truncation must be positive"):
         sample_latents(2, 2, seed=0, truncation=0)
+
+
+def test_latent_code_is_a_uniform_category_read_from_the_first_values():
+    z = sample_latents(20_000, 100, seed=0)
+    codes = latent_code(z, 10)
+    assert torch.equal(codes, z[:, :10].argmax(1))
+    shares = torch.bincount(codes, minlength=10) / len(codes)
+    assert (shares - 0.1).abs().max() < 0.01
+    changed = z.clone()
+    changed[:, 10:] = 0  # values past the first ten do not choose the category
+    assert torch.equal(latent_code(changed, 10), codes)

@@ -135,3 +135,19 @@ def test_label_weights_blend_between_digits(arch):
         assert torch.allclose(G(z, one_hot), G(z, torch.tensor([3, 5, 3])), atol=1e-6)
         mixed = G(z[:1], (one_hot[:1] + one_hot[1:2]) / 2)
     assert not torch.allclose(mixed, G(z[:1], torch.tensor([3]))) and torch.isfinite(mixed).all()
+
+
+def test_dcgan_latent_codes_switch_the_image_and_travel_with_the_weights(tmp_path):
+    torch.manual_seed(0)
+    G, D = create_model("dcgan", codes=10)
+    G.eval()
+    z = torch.randn(1, G.latent_dim).repeat(10, 1)
+    z[:, :10] = torch.eye(10) * 5  # the same noise with each of the ten codes
+    x = G(z)
+    assert all(not torch.equal(x[i], x[j]) for i in range(10) for j in range(i + 1, 10))
+    scores, code_logits = D(x, with_codes=True)
+    assert scores.shape == (10,) and code_logits.shape == (10, 10)
+    assert torch.equal(D(x), scores)
+    save_generator(G, tmp_path)
+    assert json.loads((tmp_path / "config.json").read_text())["codes"] == 10
+    assert torch.equal(load_generator(tmp_path)(z), x)

@@ -13,7 +13,7 @@ from safetensors.torch import load_file
 
 from gan_models import create_model, list_models, load_generator
 from training import train as train_module
-from training.losses import LOSSES, d_loss, g_loss, gradient_penalty
+from training.losses import LOSSES, code_loss, d_loss, g_loss, gradient_penalty
 from training.run import main as run_main, parse_args
 from training.config import TrainConfig
 from training.train import TrainingDiverged, train
@@ -42,6 +42,23 @@ def test_run_writes_every_output(tmp_path, mnist_dir, arch, conditional):
     assert f"architecture: {arch}" in card and "training_command" in card
     G = load_generator(model_dir)
     assert G.num_classes == (10 if conditional else 0)
+
+
+def test_infogan_codes_train_and_export(tmp_path, mnist_dir):
+    model_dir = train(config(tmp_path, mnist_dir, arch="dcgan", codes=10))
+    records = [json.loads(line) for line in (tmp_path / "run" / "metrics.jsonl").read_text().splitlines()]
+    # The code loss starts near ln 10: D cannot yet tell the codes apart.
+    assert all(0 < r["code_loss"] < 3 for r in records)
+    assert load_generator(model_dir).codes == 10
+
+
+def test_code_loss_is_cross_entropy_against_the_codes_in_z():
+    z = torch.zeros(3, 100)
+    z[0, 2] = z[1, 7] = z[2, 0] = 1.0
+    logits = torch.full((3, 10), -9.0)
+    logits[0, 2] = logits[1, 7] = logits[2, 0] = 9.0
+    assert code_loss(logits, z, 10) < 1e-6
+    assert code_loss(logits.roll(1, dims=1), z, 10) > 10
 
 
 @pytest.mark.parametrize("loss", LOSSES)
@@ -137,7 +154,9 @@ def test_cli_errors_are_one_sentence_not_a_traceback(tmp_path, mnist_dir):
     empty.mkdir()
     missing = cli("--data-dir", str(empty), "--steps", "1", "--out", str(tmp_path / "r"))
     assert missing.returncode == 1 and "Put the four uncompressed IDX files there" in missing.stderr
-    for result in (unknown, missing):
+    no_codes = cli("--arch", "mlp", "--codes", "10")
+    assert no_codes.returncode == 2 and "'mlp' has no latent codes; architectures with them: dcgan" in no_codes.stderr
+    for result in (unknown, missing, no_codes):
         assert "Traceback" not in result.stderr
 
 

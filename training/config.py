@@ -3,7 +3,7 @@
 import math
 from dataclasses import dataclass
 
-from gan_models import training_recipe
+from gan_models import list_models, model_config, training_recipe
 
 from . import distributed as dist
 
@@ -30,6 +30,7 @@ class TrainConfig:
     d_steps: int | None = None
     gp_weight: float = 10.0
     latent_dim: int = 100
+    codes: int = 0  # categories of an InfoGAN latent code (0: none)
     ema: bool = True
     spectral_norm: bool | None = None  # None: the architecture's recipe, else off
     ema_decay: float = 0.999
@@ -60,6 +61,12 @@ class TrainConfig:
             raise ValueError(f"top_k is a share of the batch, above 0 and at most 1; got {self.top_k}")
         if self.top_k < 1 and not self.lr_decay:
             raise ValueError("top_k acts in the closing share of the run that lr_decay sets: set lr_decay too")
+        if not 0 <= self.codes <= self.latent_dim:
+            raise ValueError(f"codes are read out of z: between 0 and latent_dim ({self.latent_dim}); got {self.codes}")
+        if self.codes and "codes" not in model_config(self.arch):
+            with_codes = [a for a in list_models() if "codes" in model_config(a)]
+            raise ValueError(f"architecture {self.arch!r} has no latent codes; architectures with them: "
+                             + ", ".join(with_codes))
         if self.lr is None:  # square-root scaling keeps Adam stable as the batch grows
             base = 1e-4 if self.loss == "wgan-gp" else 2e-4
             self.lr = base * math.sqrt(max(1.0, self.batch_size * dist.world_size() / 128))

@@ -10,6 +10,8 @@ wgan-gp: the Wasserstein critic with a gradient penalty (Gulrajani et al., 2017)
 import torch
 import torch.nn.functional as F
 
+from gan_models import latent_code
+
 LOSSES = ("ns", "minimax", "hinge", "wgan-gp")
 
 
@@ -34,6 +36,11 @@ def g_loss(loss: str, fake: torch.Tensor) -> torch.Tensor:
     if loss in ("hinge", "wgan-gp"):
         return -fake.mean()
     raise ValueError(f"unknown loss {loss!r}; known losses: {', '.join(LOSSES)}")
+
+
+def code_loss(logits: torch.Tensor, z: torch.Tensor, codes: int) -> torch.Tensor:
+    """InfoGAN's mutual-information term: cross-entropy of D's code logits against the codes in z."""
+    return F.cross_entropy(logits, latent_code(z, codes))
 
 
 def gradient_penalty(discriminator, real: torch.Tensor, fake: torch.Tensor,

@@ -58,6 +58,9 @@ def parse_args(argv: list[str] | None = None) -> TrainConfig:
                         f"architecture's recipe: {recipes('top_k')})")
     p.add_argument("--d-steps", type=int, help="discriminator updates per generator update (default 1, wgan-gp 5)")
     p.add_argument("--latent-dim", type=int, default=100, help="size of the latent vector z")
+    p.add_argument("--codes", type=int, default=0,
+                   help="InfoGAN: G reads a categorical code with this many values out of z, and D learns to "
+                        "tell it back; 10 lets an unconditional model switch between digits (default 0: none)")
     p.add_argument("--ema", action=argparse.BooleanOptionalAction, default=True,
                    help="export an exponential moving average of G's weights (default: on)")
     p.add_argument("--spectral-norm", action=argparse.BooleanOptionalAction,

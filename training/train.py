@@ -17,13 +17,13 @@ from .checkpoint import load_checkpoint, rng_state, save_checkpoint, set_rng_sta
 from .config import TrainConfig
 from .data import DigitBatches, load_mnist
 from .evaluate import quick_metrics
-from .losses import d_loss, g_loss, gradient_penalty
+from .losses import code_loss, d_loss, g_loss, gradient_penalty
 from .report import append_metrics, card_body, plot_losses, truncate_metrics
 from .stabilize import apply_spectral_norm, recalibrate_batchnorm, update_ema
 
 # A resumed run must match the checkpoint on everything that shapes the weights.
 RESUME_MUST_MATCH = ("arch", "conditional", "loss", "dataset", "batch_size", "seed", "d_steps",
-                     "latent_dim", "ema", "ema_decay", "lr", "gp_weight", "spectral_norm")
+                     "latent_dim", "codes", "ema", "ema_decay", "lr", "gp_weight", "spectral_norm")
 
 
 class TrainingDiverged(RuntimeError):
@@ -93,7 +93,9 @@ def train(cfg: TrainConfig) -> Path:
     images, labels = load_mnist(cfg.data_dir, train=True)
     data = DigitBatches(images, labels, cfg.batch_size, cfg.seed, device, stacked, dist.rank(), dist.world_size())
     num_classes = 10 if cfg.conditional else 0
-    G, D = create_model(cfg.arch, latent_dim=cfg.latent_dim, num_classes=num_classes, channels=3 if stacked else 1)
+    extra = {"codes": cfg.codes} if cfg.codes else {}  # architectures without codes take no such argument
+    G, D = create_model(cfg.arch, latent_dim=cfg.latent_dim, num_classes=num_classes,
+                        channels=3 if stacked else 1, **extra)
     if cfg.spectral_norm:
         apply_spectral_norm(D)
     G, D = G.to(device), D.to(device)
@@ -154,6 +156,13 @@ def train(cfg: TrainConfig) -> Path:
         y = torch.randint(10, (n * dist.world_size(),), device=device, generator=noise)[mine] if cfg.conditional else None
         return z, y
 
+    def judge(x: torch.Tensor, y: torch.Tensor | None) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """D's realness logits, and its logits of the latent codes when the run has codes."""
+        if not cfg.codes:
+            return D_run(x, y).float(), None
+        scores, codes = D_run(x, y, with_codes=True)
+        return scores.float(), codes.float()
+
     def save_samples(name: str) -> Path:
         model = ema if ema is not None else G.eval()
         with torch.no_grad():
@@ -191,9 +200,12 @@ def train(cfg: TrainConfig) -> Path:
             with autocast:
                 # One D pass on real and fake together: D has no BatchNorm, so this is exact and faster.
                 both_y = torch.cat([real_y, fake_y]) if cfg.conditional else None
-                logits = D_run(torch.cat([real, fake.detach()]), both_y).float()
+                logits, code_logits = judge(torch.cat([real, fake.detach()]), both_y)
                 real_logits, fake_logits = logits.split(real.size(0))
                 loss_d = d_loss(cfg.loss, real_logits, fake_logits)
+                if cfg.codes:  # D's code head learns to read the code back from the fakes
+                    loss_code = code_loss(code_logits[real.size(0):], z, cfg.codes)
+                    loss_d = loss_d + loss_code
             if cfg.loss == "wgan-gp":
                 loss_d = loss_d + cfg.gp_weight * gradient_penalty(D, real, fake, fake_y, noise)
             opt_d.zero_grad(set_to_none=True)
@@ -205,9 +217,12 @@ def train(cfg: TrainConfig) -> Path:
         freeze_d = D_run is D
         D.requires_grad_(not freeze_d)
         with autocast:
-            scores = D_run(fake, fake_y).float().flatten()
+            scores, code_logits = judge(fake, fake_y)
+            scores = scores.flatten()
             keep = max(1, round(len(scores) * (1 - (1 - cfg.top_k) * settled)))
             loss_g = g_loss(cfg.loss, scores.topk(keep).values if keep < len(scores) else scores)
+            if cfg.codes:  # ...and G learns to draw each code so that it can be read back
+                loss_g = loss_g + code_loss(code_logits, z, cfg.codes)
         opt_g.zero_grad(set_to_none=True)
         loss_g.backward()
         D.requires_grad_(True)
@@ -233,6 +248,7 @@ def train(cfg: TrainConfig) -> Path:
             record = {"step": step, "d_loss": loss_d.item(), "g_loss": loss_g.item(),
                       "d_real": torch.sigmoid(real_logits).mean().item(),
                       "d_fake": torch.sigmoid(fake_logits).mean().item(), "g_grad_norm": g_grad_norm.item(),
+                      **({"code_loss": loss_code.item()} if cfg.codes else {}),
                       "images_per_s": (step - window_step) * data.global_batch * cfg.d_steps / (now - window_t)}
             window_t, window_step = now, step
             append_metrics(out / "metrics.jsonl", record)
