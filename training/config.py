@@ -31,6 +31,7 @@ class TrainConfig:
     gp_weight: float = 10.0
     latent_dim: int = 100
     codes: int = 0  # categories of an InfoGAN latent code (0: none)
+    code_weight: float = 1.0  # weight of the code loss, for D's code head and for G
     ema: bool = True
     spectral_norm: bool | None = None  # None: the architecture's recipe, else off
     ema_decay: float = 0.999
@@ -63,6 +64,8 @@ class TrainConfig:
             raise ValueError("top_k acts in the closing share of the run that lr_decay sets: set lr_decay too")
         if not 0 <= self.codes <= self.latent_dim:
             raise ValueError(f"codes are read out of z: between 0 and latent_dim ({self.latent_dim}); got {self.codes}")
+        if self.code_weight <= 0:
+            raise ValueError(f"code_weight must be above 0; got {self.code_weight}")
         if self.codes and "codes" not in model_config(self.arch):
             with_codes = [a for a in list_models() if "codes" in model_config(a)]
             raise ValueError(f"architecture {self.arch!r} has no latent codes; architectures with them: "

@@ -61,6 +61,8 @@ def parse_args(argv: list[str] | None = None) -> TrainConfig:
     p.add_argument("--codes", type=int, default=0,
                    help="InfoGAN: G reads a categorical code with this many values out of z, and D learns to "
                         "tell it back; 10 lets an unconditional model switch between digits (default 0: none)")
+    p.add_argument("--code-weight", type=float, default=1.0,
+                   help="weight of that code loss: higher sharpens the digits, lower keeps more of their variety")
     p.add_argument("--ema", action=argparse.BooleanOptionalAction, default=True,
                    help="export an exponential moving average of G's weights (default: on)")
     p.add_argument("--spectral-norm", action=argparse.BooleanOptionalAction,

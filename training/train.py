@@ -23,7 +23,7 @@ from .stabilize import apply_spectral_norm, recalibrate_batchnorm, update_ema
 
 # A resumed run must match the checkpoint on everything that shapes the weights.
 RESUME_MUST_MATCH = ("arch", "conditional", "loss", "dataset", "batch_size", "seed", "d_steps",
-                     "latent_dim", "codes", "ema", "ema_decay", "lr", "gp_weight", "spectral_norm")
+                     "latent_dim", "codes", "code_weight", "ema", "ema_decay", "lr", "gp_weight", "spectral_norm")
 
 
 class TrainingDiverged(RuntimeError):
@@ -205,7 +205,7 @@ def train(cfg: TrainConfig) -> Path:
                 loss_d = d_loss(cfg.loss, real_logits, fake_logits)
                 if cfg.codes:  # D's code head learns to read the code back from the fakes
                     loss_code = code_loss(code_logits[real.size(0):], z, cfg.codes)
-                    loss_d = loss_d + loss_code
+                    loss_d = loss_d + cfg.code_weight * loss_code
             if cfg.loss == "wgan-gp":
                 loss_d = loss_d + cfg.gp_weight * gradient_penalty(D, real, fake, fake_y, noise)
             opt_d.zero_grad(set_to_none=True)
@@ -222,7 +222,7 @@ def train(cfg: TrainConfig) -> Path:
             keep = max(1, round(len(scores) * (1 - (1 - cfg.top_k) * settled)))
             loss_g = g_loss(cfg.loss, scores.topk(keep).values if keep < len(scores) else scores)
             if cfg.codes:  # ...and G learns to draw each code so that it can be read back
-                loss_g = loss_g + code_loss(code_logits, z, cfg.codes)
+                loss_g = loss_g + cfg.code_weight * code_loss(code_logits, z, cfg.codes)
         opt_g.zero_grad(set_to_none=True)
         loss_g.backward()
         D.requires_grad_(True)
