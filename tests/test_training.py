@@ -54,6 +54,14 @@ def test_infogan_codes_train_and_export(tmp_path, mnist_dir):
         TrainConfig(codes=10, code_weight=0)
 
 
+def test_code_weight_fades_over_the_opening_share():
+    fading = TrainConfig(codes=10, code_weight=0.8, code_fade=0.5)
+    assert [train_module.code_weight(step, 8, 0.0, fading) for step in (0, 2, 4, 6)] == [0.8, 0.4, 0.0, 0.0]
+    assert train_module.code_weight(6, 8, 0.0, TrainConfig(codes=10, code_weight=0.8)) == 0.8
+    with pytest.raises(ValueError, match="code_fade is a share of the run"):
+        TrainConfig(codes=10, code_fade=1.5)
+
+
 def test_code_loss_is_cross_entropy_against_the_codes_in_z():
     z = torch.zeros(3, 100)
     z[0, 2] = z[1, 7] = z[2, 0] = 1.0

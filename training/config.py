@@ -32,6 +32,7 @@ class TrainConfig:
     latent_dim: int = 100
     codes: int = 0  # categories of an InfoGAN latent code (0: none)
     code_weight: float = 1.0  # weight of the code loss, for D's code head and for G
+    code_fade: float = 0.0  # opening share of the run over which that weight falls to 0 (0: constant)
     ema: bool = True
     spectral_norm: bool | None = None  # None: the architecture's recipe, else off
     ema_decay: float = 0.999
@@ -64,6 +65,8 @@ class TrainConfig:
             raise ValueError("top_k acts in the closing share of the run that lr_decay sets: set lr_decay too")
         if not 0 <= self.codes <= self.latent_dim:
             raise ValueError(f"codes are read out of z: between 0 and latent_dim ({self.latent_dim}); got {self.codes}")
+        if not 0 <= self.code_fade <= 1:
+            raise ValueError(f"code_fade is a share of the run, between 0 and 1; got {self.code_fade}")
         if self.code_weight <= 0:
             raise ValueError(f"code_weight must be above 0; got {self.code_weight}")
         if self.codes and "codes" not in model_config(self.arch):

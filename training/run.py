@@ -63,6 +63,10 @@ def parse_args(argv: list[str] | None = None) -> TrainConfig:
                         "tell it back; 10 lets an unconditional model switch between digits (default 0: none)")
     p.add_argument("--code-weight", type=float, default=1.0,
                    help="weight of that code loss: higher sharpens the digits, lower keeps more of their variety")
+    p.add_argument("--code-fade", type=float, default=0.0,
+                   help="opening share of the run (of --steps, or of --time-limit) over which the code weight "
+                        "falls linearly to 0, after which G keeps the code but not its cost in variety "
+                        "(default 0: constant)")
     p.add_argument("--ema", action=argparse.BooleanOptionalAction, default=True,
                    help="export an exponential moving average of G's weights (default: on)")
     p.add_argument("--spectral-norm", action=argparse.BooleanOptionalAction,
