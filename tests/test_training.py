@@ -16,6 +16,7 @@ from training import train as train_module
 from training.losses import LOSSES, code_loss, d_loss, g_loss, gradient_penalty
 from training.run import main as run_main, parse_args
 from training.config import TrainConfig
+from training.schedule import code_weight, settling
 from training.train import TrainingDiverged, train
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -56,8 +57,8 @@ def test_infogan_codes_train_and_export(tmp_path, mnist_dir):
 
 def test_code_weight_fades_over_the_opening_share():
     fading = TrainConfig(codes=10, code_weight=0.8, code_fade=0.5)
-    assert [train_module.code_weight(step, 8, 0.0, fading) for step in (0, 2, 4, 6)] == [0.8, 0.4, 0.0, 0.0]
-    assert train_module.code_weight(6, 8, 0.0, TrainConfig(codes=10, code_weight=0.8)) == 0.8
+    assert [code_weight(step, 8, 0.0, fading) for step in (0, 2, 4, 6)] == [0.8, 0.4, 0.0, 0.0]
+    assert code_weight(6, 8, 0.0, TrainConfig(codes=10, code_weight=0.8)) == 0.8
     with pytest.raises(ValueError, match="code_fade is a share of the run"):
         TrainConfig(codes=10, code_fade=1.5)
 
@@ -223,11 +224,11 @@ def test_compiled_run_saves_plain_names(tmp_path, mnist_dir):
 
 def test_learning_rate_and_top_k_settle_over_the_closing_share(tmp_path, mnist_dir):
     cfg = config(tmp_path, mnist_dir, arch="mlp", steps=8, lr_decay=0.5, lr=1e-3, top_k=0.5)
-    settled = [train_module.settling(step, 8, 0.0, cfg) for step in range(8)]
+    settled = [settling(step, 8, 0.0, cfg) for step in range(8)]
     assert settled == [0, 0, 0, 0, 0, 0.25, 0.5, 0.75]
     timed = TrainConfig(lr_decay=0.5, time_limit=100)
-    assert train_module.settling(0, 10**6, 75.0, timed) == 0.5  # the time limit ends this run sooner
-    assert train_module.settling(7, 8, 0.0, TrainConfig(lr_decay=0.0)) == 0
+    assert settling(0, 10**6, 75.0, timed) == 0.5  # the time limit ends this run sooner
+    assert settling(7, 8, 0.0, TrainConfig(lr_decay=0.0)) == 0
 
     seen = []
     real_g_loss = train_module.g_loss
