@@ -42,7 +42,6 @@ class Discriminator(nn.Module):
     # No BatchNorm: it would couple samples in a batch and break the WGAN-GP penalty.
     def __init__(self, num_classes: int = 0, channels: int = 1, width: int = 64, codes: int = 0):
         super().__init__()
-        self.codes = codes
         self.net = nn.Sequential(
             nn.Conv2d(channels, width, 4, 2, 1),  # 28 -> 14
             nn.LeakyReLU(0.2, inplace=True),

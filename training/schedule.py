@@ -15,9 +15,9 @@ def settling(step: int, total: int, seconds: float, cfg: TrainConfig) -> float:
 
     In it the learning rate falls linearly to 0, and G learns from a shrinking share of its fakes,
     the `top_k` that D finds most real (Sinha et al., 2020); early on, every fake's gradient is
-    needed to find all ten digits. It pays at the end of a long run (taking the bundled DCGAN's
-    28,000-step run on to 38,000, the falling rate brought FD from 18.6 to 17.0, top-k on top of it
-    to 15.9); in a 5-minute run it cost quality, as G still had far to go."""
+    needed to find all ten digits. It pays at the end of a long run (taking a 28,000-step DCGAN run
+    on to 38,000, the falling rate brought FD from 18.6 to 17.0, top-k on top of it to 15.9); in a
+    5-minute run it cost quality, as G still had far to go."""
     if not cfg.lr_decay:
         return 0.0
     return min(1.0, max(0.0, 1 - (1 - progress(step, total, seconds, cfg)) / cfg.lr_decay))
