@@ -230,7 +230,7 @@ def model_card(model: str | None = DEFAULT_MODEL) -> tuple[str, dict, dict, dict
     card = gan_models.read_card(folder).data.to_dict() if (folder / "README.md").exists() else {}
     config = ", ".join(f"{k}={v}" for k, v in generator.config.items() if k != "architecture")
     rows = {"architecture": f"{generator.config['architecture']} ({config})", "source": folder,
-            **{key: card[key] for key in ("loss", "steps", "dataset", "ema") if key in card}}
+            **{key: card[key] for key in ("loss", "steps", "batch_size", "dataset", "ema") if key in card}}
     if "training_time_s" in card:
         rows["training time"] = f"{card['training_time_s'] / 60:.1f} min"
     text = f"### {name}\n\n" + "".join(f"- **{k}**: {v}\n" for k, v in rows.items())

@@ -29,7 +29,7 @@ def main() -> None:
     p.add_argument("--budget", type=float, default=300, help="training wall-clock seconds")
     p.add_argument("--arch", default="dcgan", help="registered architecture")
     p.add_argument("--conditional", action="store_true", help="train a class-conditional model")
-    p.add_argument("--batch-size", type=int, default=128, help="images per step")
+    p.add_argument("--batch-size", type=int, help="images per step (default: training.run's, 32 on a CPU, 128 on a GPU)")
     p.add_argument("--lr-decay", type=float, help="closing share of the budget over which the learning rate "
                                                   "falls to 0 (default: the architecture's recipe)")
     p.add_argument("--codes", type=int, default=0, help="InfoGAN latent code categories (default 0: none)")
@@ -45,19 +45,19 @@ def main() -> None:
     name = torch.cuda.get_device_name(device) if device.type == "cuda" else f"CPU ({torch.get_num_threads()} threads)"
     command = "python benchmarks/time_to_quality.py " + shlex.join(sys.argv[1:])
     start = time.monotonic()
-    model_dir = train(TrainConfig(arch=args.arch, conditional=args.conditional, steps=10**9,
-                                  time_limit=args.budget, batch_size=args.batch_size, ema=args.ema,
-                                  lr_decay=args.lr_decay, codes=args.codes, device=args.device,
-                                  compile=args.compile, data_dir=args.data_dir, out=args.out,
-                                  sample_every=10**9, checkpoint_every=10**9, command=command))
+    cfg = TrainConfig(arch=args.arch, conditional=args.conditional, steps=10**9, time_limit=args.budget,
+                      batch_size=args.batch_size, ema=args.ema, lr_decay=args.lr_decay, codes=args.codes,
+                      device=args.device, compile=args.compile, data_dir=args.data_dir, out=args.out,
+                      sample_every=10**9, checkpoint_every=10**9, command=command)
+    model_dir = train(cfg)
     wall = time.monotonic() - start
     steps = read_card(model_dir).data.steps
     scores = evaluate_generator(load_generator(model_dir, device=device), n=args.n, data_dir=args.data_dir)
     (Path(args.out) / "eval.json").write_text(json.dumps(scores, indent=2) + "\n")
 
     print(f"\n{args.arch}{' conditional' if args.conditional else ''} on {name}, budget {args.budget:g} s "
-          f"(wall {wall:.0f} s with start-up and export), batch {args.batch_size}, {steps} steps, "
-          f"{steps * args.batch_size:,} images\n")
+          f"(wall {wall:.0f} s with start-up and export), batch {cfg.batch_size}, {steps} steps, "
+          f"{steps * cfg.batch_size:,} images\n")
     cols = [c for c in COLUMNS if c in scores]
     print("| " + " | ".join(cols) + " |")
     print("|" + " --- |" * len(cols))

@@ -40,7 +40,7 @@ def test_run_writes_every_output(tmp_path, mnist_dir, arch, conditional):
     assert (run / "losses.png").exists() and (run / "checkpoints" / "last.pt").exists()
     assert {p.name for p in model_dir.iterdir()} >= {"model.safetensors", "config.json", "README.md", "samples.png"}
     card = (model_dir / "README.md").read_text()
-    assert f"architecture: {arch}" in card and "training_command" in card
+    assert f"architecture: {arch}" in card and "training_command" in card and "batch_size: 16" in card
     G = load_generator(model_dir)
     assert G.num_classes == (10 if conditional else 0)
 
@@ -180,6 +180,17 @@ def test_architecture_recipe_fills_only_what_the_command_leaves_out():
     assert (explicit.loss, explicit.spectral_norm) == ("ns", False)
     assert parse_args(["--arch", "dcgan", "--no-spectral-norm"]).spectral_norm is False
     assert parse_args(["--arch", "dcgan"]).spectral_norm is True
+
+
+def test_batch_size_default_follows_the_device_and_the_card_command_names_it(monkeypatch):
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    assert TrainConfig(device="auto").batch_size == TrainConfig(device="cpu").batch_size == 32
+    assert TrainConfig(device="cuda").batch_size == 128
+    assert TrainConfig(device="cpu", batch_size=256).batch_size == 256
+    default = parse_args(["--arch", "dcgan", "--steps", "5"])
+    assert default.batch_size == 32 and default.command.endswith("--steps 5 --batch-size 32")
+    given = parse_args(["--arch", "dcgan", "--batch-size", "64"])
+    assert given.batch_size == 64 and given.command.count("--batch-size") == 1
 
 
 def test_existing_run_and_mismatched_resume_are_refused(tmp_path, mnist_dir, capsys):

@@ -3,9 +3,22 @@
 import math
 from dataclasses import dataclass
 
+import torch
+
 from gan_models import list_models, model_config, training_recipe
 
 from . import distributed as dist
+
+
+def default_batch_size(device: str) -> int:
+    """Images per step where the command gives none: 32 on a CPU, 128 on an accelerator.
+
+    A CPU's step costs about in proportion to its images, so smaller batches give more steps in the
+    same time, and a GAN learns by the step: in 5 minutes on a 2-core CPU, batch 32 reached FD 79
+    (8,168 steps), batch 128 FD 268 (2,301 steps). An accelerator runs a small batch in about the time
+    of a large one."""
+    on_cpu = device == "cpu" or (device == "auto" and not torch.cuda.is_available())
+    return 32 if on_cpu else 128
 
 
 def arch_defaults(arch: str) -> dict:
@@ -23,7 +36,7 @@ class TrainConfig:
     steps: int | None = None
     epochs: float | None = None
     time_limit: float | None = None
-    batch_size: int = 128
+    batch_size: int | None = None  # None: default_batch_size(device)
     lr: float | None = None
     lr_decay: float | None = None  # closing share of the run over which the lr falls linearly to 0; None: recipe, else 0
     top_k: float | None = None  # share of the fakes G learns from by the end of that closing share; None: recipe, else 1
@@ -55,6 +68,8 @@ class TrainConfig:
                 raise ValueError(f"the {self.arch!r} recipe names {key!r}, which is not a training setting")
             if getattr(self, key) is None:  # left out by the caller
                 setattr(self, key, value)
+        if self.batch_size is None:
+            self.batch_size = default_batch_size(self.device)
         if self.d_steps is None:  # WGAN-GP's critic needs several updates per generator update
             self.d_steps = 5 if self.loss == "wgan-gp" else 1
         if not 0 <= self.lr_decay <= 1:

@@ -258,7 +258,8 @@ def train(cfg: TrainConfig) -> Path:
         recalibrate_batchnorm(final, seed=cfg.seed + 777)
         sample = save_samples(f"step_{step:06d}.png")
         metrics = quick_metrics(final, device) if cfg.eval_every else None
-        card = {"loss": cfg.loss, "steps": step, "dataset": cfg.dataset, "conditional": cfg.conditional,
+        card = {"loss": cfg.loss, "steps": step, "batch_size": cfg.batch_size, "dataset": cfg.dataset,
+                "conditional": cfg.conditional,
                 "training_command": cfg.command, "training_time_s": round(wall, 1), "ema": cfg.ema,
                 "training_device": describe_device(device)}
         if metrics:
