@@ -4,8 +4,6 @@
                    # DIGITGAN_MODELS: Hub repos owner/name[@revision], comma-separated, beside the bundled models
 """
 
-import hashlib
-import io
 import os
 import random
 import threading
@@ -13,13 +11,11 @@ import time
 from pathlib import Path
 
 import gradio as gr
-import numpy as np
 import torch
-from gradio.utils import get_upload_folder
-from PIL import Image
 from torch import nn
 
 import gan_models
+from app_images import gif, pixels, png, save
 
 MAX_SEED = 2**32 - 1
 MAX_DIGITS, MAX_STEPS, MAX_TRUNCATION = 64, 64, 3.0
@@ -100,42 +96,6 @@ def _truncation(truncation: float | None) -> float | None:
     return float(truncation)
 
 
-def _pixels(images: torch.Tensor, min_side: int, nrow: int | None = None) -> np.ndarray:
-    """uint8 (C, H, W), or (N, C, H, W) laid out as a grid, as an array enlarged by a whole factor to
-    at least `min_side` pixels: nearest neighbour keeps strokes crisp where a browser blurs them."""
-    if images.dim() == 4:
-        images = gan_models.grid(images, nrow)
-    image = images[0].numpy() if images.shape[0] == 1 else images.permute(1, 2, 0).numpy()
-    scale = -(-min_side // max(image.shape[:2]))
-    return image.repeat(scale, axis=0).repeat(scale, axis=1) if scale > 1 else image
-
-
-def _save(files: dict[str, bytes]) -> list[str]:
-    """Paths of `files` in a folder of Gradio's temp folder named by content, as Gradio's own: served as is."""
-    folder = Path(get_upload_folder()) / hashlib.sha256(b"".join(files.values())).hexdigest()
-    folder.mkdir(parents=True, exist_ok=True)
-    for name, data in files.items():
-        if not (folder / name).exists():
-            partial = folder / f"{name}.{threading.get_ident()}.part"  # readers never see half a file
-            partial.write_bytes(data)
-            partial.replace(folder / name)
-    return [str(folder / name) for name in files]
-
-
-def _png(image: np.ndarray) -> bytes:
-    buffer = io.BytesIO()
-    Image.fromarray(image).save(buffer, format="PNG", compress_level=1)  # 4x faster than Gradio's level 6
-    return buffer.getvalue()
-
-
-def _gif(frames: torch.Tensor) -> bytes:
-    pictures = [Image.fromarray(_pixels(frame, 112)) for frame in frames]
-    pictures += pictures[-2:0:-1]  # forth and back, so the loop never jumps
-    buffer = io.BytesIO()
-    pictures[0].save(buffer, format="GIF", save_all=True, append_images=pictures[1:], duration=80, loop=0)
-    return buffer.getvalue()
-
-
 _AT_START = model_sources()
 DEFAULT_MODEL = "dcgan" if "dcgan" in _AT_START else next(iter(_AT_START), None)  # selected at start
 
@@ -151,7 +111,7 @@ def _digits(model: str | None, seed: int, n: int, digit: str, truncation: float)
 def generate(model: str | None = DEFAULT_MODEL, seed: int = 0, n: int = 16, digit: str = "any",
              truncation: float = 0.0) -> str:
     """PNG path of a grid of `n` digits from `model`; same inputs, same images."""
-    return _save({"grid.png": _png(_pixels(_digits(model, seed, n, digit, truncation), 480))})[0]
+    return save({"grid.png": png(pixels(_digits(model, seed, n, digit, truncation), 480))})[0]
 
 
 def digits(model: str | None = DEFAULT_MODEL, seed: int = 0, n: int = 16, digit: str = "any",
@@ -161,7 +121,7 @@ def digits(model: str | None = DEFAULT_MODEL, seed: int = 0, n: int = 16, digit:
     A call of its own, after the grid: each file costs the server more than the model does (Gradio
     checks and serves every file), so the grid, which most callers want, does not wait for them."""
     images = _digits(model, seed, n, digit, truncation)
-    return _save({f"{i}.png": _png(_pixels(image, 112)) for i, image in enumerate(images)})
+    return save({f"{i}.png": png(pixels(image, 112)) for i, image in enumerate(images)})
 
 
 def interpolate(model: str | None = DEFAULT_MODEL, seed_a: int = 0, seed_b: int = 1, steps: int = 16,
@@ -185,7 +145,7 @@ def interpolate(model: str | None = DEFAULT_MODEL, seed_a: int = 0, seed_b: int 
                              one_hot[seed_b % k if label_b is None else label_b], t) if k else None
     with torch.inference_mode():
         frames = gan_models.to_uint8(generator(z, labels))
-    return tuple(_save({"frames.png": _png(_pixels(frames, 960, nrow=min(steps, 16))), "frames.gif": _gif(frames)}))
+    return tuple(save({"frames.png": png(pixels(frames, 960, nrow=min(steps, 16))), "frames.gif": gif(frames)}))
 
 
 def _every_model() -> tuple[dict[str, nn.Module], list[str]]:
@@ -205,9 +165,9 @@ def compare(seed: int = 0, n: int = 16, truncation: float = 0.0) -> tuple[list[t
     truncation = _truncation(truncation)
     loaded, problems = _every_model()
     with torch.inference_mode():
-        grids = {f"{i}.png": _png(_pixels(gan_models.generate(g, n, seed, None, truncation), 240))
+        grids = {f"{i}.png": png(pixels(gan_models.generate(g, n, seed, None, truncation), 240))
                  for i, g in enumerate(loaded.values())}
-    return list(zip(_save(grids), loaded)), "".join(f"- {problem}\n" for problem in problems)
+    return list(zip(save(grids), loaded)), "".join(f"- {problem}\n" for problem in problems)
 
 
 def model_report() -> str:
