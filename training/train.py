@@ -57,7 +57,8 @@ def describe_device(device: torch.device) -> str:
     """The hardware a run trained on, for the model card: a training time means little without it."""
     if device.type == "cuda":
         return f"{torch.cuda.get_device_name(device)} × {dist.world_size()}"
-    return f"CPU, {os.cpu_count()} cores, {torch.get_num_threads()} threads × {dist.world_size()} processes"
+    processes = dist.world_size()
+    return f"CPU, {os.cpu_count()} cores, {torch.get_num_threads()} threads × {processes} process{'es' * (processes > 1)}"
 
 
 def train(cfg: TrainConfig) -> Path:
