@@ -260,9 +260,8 @@ def train(cfg: TrainConfig) -> Path:
         sample = save_samples(f"step_{step:06d}.png")
         metrics = quick_metrics(final, device) if cfg.eval_every else None
         card = {"loss": cfg.loss, "steps": step, "batch_size": cfg.batch_size, "dataset": cfg.dataset,
-                "conditional": cfg.conditional,
-                "training_command": cfg.command, "training_time_s": round(wall, 1), "ema": cfg.ema,
-                "training_device": describe_device(device)}
+                "conditional": cfg.conditional, "training_command": cfg.command,
+                "training_time_s": round(wall, 1), "ema": cfg.ema, "training_device": describe_device(device)}
         if metrics:
             card["quality"] = metrics  # "metrics" is a reserved Hub card field (a list of metric ids)
         save_generator(final, model_dir, card, card_body(cfg.arch, cfg.command, step, wall, cfg.loss,
