@@ -27,7 +27,8 @@ from typing import Callable
 ROOT = Path(__file__).resolve().parent.parent
 
 
-# The floor: the same endpoint, queue and concurrency as the app, and no work.
+# The floor: the same endpoint, queue and concurrency as the app, and no work. It also inherits the
+# Gradio settings the app puts in the environment, since the benchmark imports the app first.
 NOOP_APP = """
 import gradio as gr
 

@@ -1,10 +1,14 @@
 """Training throughput: `training.run`'s loop against a textbook GAN loop, same models and batch.
 
-    python benchmarks/train_speed.py --data-dir ../shared/data [--batch-size 64] [--steps 60]
+    python benchmarks/train_speed.py --data-dir ../shared/data [--batch-size 64] [--steps 60] [--repeats 3]
 
 The textbook loop has the structure of the classic PyTorch GAN examples: a DataLoader with
 per-sample ToTensor/Normalize transforms, `.to(device)` per batch, and three separate D passes
 (real, fake.detach(), fake) per step.
+
+The two loops take turns, `--repeats` times each, and the table gives the median of each and the
+range of the ratio over the turns: a shared machine's speed drifts by 10 % or more from minute to
+minute, and one measurement each would catch the two loops in different moments.
 """
 
 import argparse
@@ -81,16 +85,21 @@ def main() -> None:
     p.add_argument("--workers", type=int, default=2, help="DataLoader workers of the textbook loop (the examples use 2)")
     p.add_argument("--compile", action="store_true", help="also pass --compile to training.run")
     p.add_argument("--arch", nargs="*", default=list_models(), help="architectures to measure")
+    p.add_argument("--repeats", type=int, default=3, help="turns of each loop per architecture")
     args = p.parse_args()
     device = pick_device(args.device)
     name = torch.cuda.get_device_name(device) if device.type == "cuda" else f"CPU ({torch.get_num_threads()} threads)"
     print(f"device: {name}, batch {args.batch_size}, torch {torch.__version__}\n")
-    print("| arch | training.run img/s | textbook img/s | ratio |")
-    print("| --- | ---: | ---: | ---: |")
+    print(f"| arch | training.run img/s | textbook img/s | ratio | ratio range over {args.repeats} turns |")
+    print("| --- | ---: | ---: | ---: | ---: |")
     for arch in args.arch:
-        fast = ours(arch, args.batch_size, args.steps, args.data_dir, args.device, args.compile)
-        slow = textbook(arch, args.batch_size, args.steps, args.data_dir, args.device, args.workers)
-        print(f"| {arch} | {fast:,.0f} | {slow:,.0f} | {fast / slow:.2f}× |", flush=True)
+        turns = [(ours(arch, args.batch_size, args.steps, args.data_dir, args.device, args.compile),
+                  textbook(arch, args.batch_size, args.steps, args.data_dir, args.device, args.workers))
+                 for _ in range(args.repeats)]
+        fast, slow = (statistics.median(rates) for rates in zip(*turns))
+        ratios = [a / b for a, b in turns]
+        print(f"| {arch} | {fast:,.0f} | {slow:,.0f} | {fast / slow:.2f}× | {min(ratios):.2f}–{max(ratios):.2f}× |",
+              flush=True)
 
 
 if __name__ == "__main__":

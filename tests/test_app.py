@@ -64,6 +64,11 @@ def test_compare_runs_one_seed_through_every_model(app):
     assert notes == ""
 
 
+def test_the_queue_rebuilds_its_monitoring_summary_every_100_events_not_every_event(app):
+    # Fails if Gradio renames the setting, so that the cost comes back unnoticed.
+    assert getattr(app.demo._queue, "ANAYLTICS_CACHE_FREQUENCY", None) == 100
+
+
 def test_model_card_and_digit_pickers(app):
     card, *digits = app.model_card("dcgan")
     assert "hinge" in card and "python -m training.run --arch dcgan" in card and "| fd | 12.5 |" in card
