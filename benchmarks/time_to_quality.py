@@ -30,10 +30,12 @@ def main() -> None:
     p.add_argument("--arch", default="dcgan", help="registered architecture")
     p.add_argument("--conditional", action="store_true", help="train a class-conditional model")
     p.add_argument("--batch-size", type=int, help="images per step (default: training.run's, 32 on a CPU, 128 on a GPU)")
+    p.add_argument("--lr", type=float, help="Adam learning rate (default: training.run's, 2e-4 up to batch 128)")
     p.add_argument("--lr-decay", type=float, help="closing share of the budget over which the learning rate "
                                                   "falls to 0 (default: the architecture's recipe)")
     p.add_argument("--codes", type=int, default=0, help="InfoGAN latent code categories (default 0: none)")
     p.add_argument("--ema", action=argparse.BooleanOptionalAction, default=True, help="export the EMA of G")
+    p.add_argument("--seed", type=int, default=0, help="seed of the training run")
     p.add_argument("--device", default="auto", help="auto, cpu or cuda")
     p.add_argument("--compile", action="store_true", help="torch.compile G and D")
     p.add_argument("--n", type=int, default=10_000, help="samples to score")
@@ -46,9 +48,10 @@ def main() -> None:
     command = "python benchmarks/time_to_quality.py " + shlex.join(sys.argv[1:])
     start = time.monotonic()
     cfg = TrainConfig(arch=args.arch, conditional=args.conditional, steps=10**9, time_limit=args.budget,
-                      batch_size=args.batch_size, ema=args.ema, lr_decay=args.lr_decay, codes=args.codes,
-                      device=args.device, compile=args.compile, data_dir=args.data_dir, out=args.out,
-                      sample_every=10**9, checkpoint_every=10**9, command=command)
+                      batch_size=args.batch_size, ema=args.ema, lr=args.lr, lr_decay=args.lr_decay,
+                      codes=args.codes, seed=args.seed, device=args.device, compile=args.compile,
+                      data_dir=args.data_dir, out=args.out, sample_every=10**9, checkpoint_every=10**9,
+                      command=command)
     model_dir = train(cfg)
     wall = time.monotonic() - start
     steps = read_card(model_dir).data.steps
