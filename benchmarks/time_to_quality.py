@@ -30,7 +30,7 @@ def main() -> None:
     p.add_argument("--arch", default="dcgan", help="registered architecture")
     p.add_argument("--conditional", action="store_true", help="train a class-conditional model")
     p.add_argument("--batch-size", type=int, help="images per step (default: training.run's, 32 on a CPU, 128 on a GPU)")
-    p.add_argument("--lr", type=float, help="Adam learning rate (default: training.run's, 2e-4 up to batch 128)")
+    p.add_argument("--lr", type=float, help="Adam learning rate (default: training.run's rule for the loss and batch)")
     p.add_argument("--lr-decay", type=float, help="closing share of the budget over which the learning rate "
                                                   "falls to 0 (default: the architecture's recipe)")
     p.add_argument("--codes", type=int, default=0, help="InfoGAN latent code categories (default 0: none)")
