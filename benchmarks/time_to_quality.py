@@ -14,12 +14,10 @@ import sys
 import time
 from pathlib import Path
 
-import torch
-
 from gan_models import load_generator, read_card
 from training.evaluate import evaluate_generator
 from training.config import TrainConfig
-from training.train import pick_device, train
+from training.train import describe_device, pick_device, train
 
 COLUMNS = ("modes", "kl", "precision", "recall", "fd", "is", "confidence", "label_accuracy")
 
@@ -44,7 +42,7 @@ def main() -> None:
     args = p.parse_args()
 
     device = pick_device(args.device)
-    name = torch.cuda.get_device_name(device) if device.type == "cuda" else f"CPU ({torch.get_num_threads()} threads)"
+    name = describe_device(device)
     command = "python benchmarks/time_to_quality.py " + shlex.join(sys.argv[1:])
     start = time.monotonic()
     cfg = TrainConfig(arch=args.arch, conditional=args.conditional, steps=10**9, time_limit=args.budget,

@@ -26,7 +26,7 @@ from torchvision.datasets import MNIST
 from gan_models import create_model, list_models
 from training.report import read_metrics
 from training.config import TrainConfig
-from training.train import pick_device, train
+from training.train import describe_device, pick_device, train
 
 
 def ours(arch: str, batch_size: int, steps: int, data_dir: str, device: str, compile: bool) -> float:
@@ -88,7 +88,7 @@ def main() -> None:
     p.add_argument("--repeats", type=int, default=3, help="turns of each loop per architecture")
     args = p.parse_args()
     device = pick_device(args.device)
-    name = torch.cuda.get_device_name(device) if device.type == "cuda" else f"CPU ({torch.get_num_threads()} threads)"
+    name = describe_device(device)
     print(f"device: {name}, batch {args.batch_size}, torch {torch.__version__}\n")
     print(f"| arch | training.run img/s | textbook img/s | ratio | ratio range over {args.repeats} turns |")
     print("| --- | ---: | ---: | ---: | ---: |")
