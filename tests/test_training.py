@@ -16,7 +16,7 @@ from training import train as train_module
 from training.losses import LOSSES, code_loss, d_loss, g_loss, gradient_penalty
 from training.run import main as run_main, parse_args
 from training.config import TrainConfig
-from training.schedule import code_weight, settling
+from training.schedule import code_weight, ema_decay, settling
 from training.train import TrainingDiverged, train
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -61,6 +61,14 @@ def test_code_weight_fades_over_the_opening_share():
     assert code_weight(6, 8, 0.0, TrainConfig(codes=10, code_weight=0.8)) == 0.8
     with pytest.raises(ValueError, match="code_fade is a share of the run"):
         TrainConfig(codes=10, code_fade=1.5)
+
+
+def test_ema_averages_the_last_twentieth_of_the_steps_up_to_its_cap():
+    assert ema_decay(0, 0.999) < 0.1  # the random start is gone after a few updates
+    for step in (1_000, 5_000, 15_000):
+        steps_averaged = 1 / (1 - ema_decay(step, 0.9999))
+        assert 0.04 * step < steps_averaged < 0.06 * step
+    assert ema_decay(19_000, 0.999) == ema_decay(10**6, 0.999) == 0.999
 
 
 def test_code_loss_is_cross_entropy_against_the_codes_in_z():

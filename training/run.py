@@ -74,7 +74,9 @@ def parse_args(argv: list[str] | None = None) -> TrainConfig:
     p.add_argument("--spectral-norm", action=argparse.BooleanOptionalAction,
                    help="spectral normalisation on D's layers: steadier training, needed for Stacked MNIST "
                         f"(default: the architecture's recipe: {recipes('spectral_norm')})")
-    p.add_argument("--ema-decay", type=float, default=0.999, help="decay of the EMA")
+    p.add_argument("--ema-decay", type=float, default=0.999,
+                   help="the EMA's decay once its warm-up, an average over the last 5%% of the steps so far, "
+                        "reaches it (default 0.999: the last 1,000 steps, from step 19,000 on)")
     p.add_argument("--seed", type=int, default=0, help="random seed (data order, noise, initial weights)")
     p.add_argument("--data-dir", help="folder holding MNIST/raw/ (default: ~/.cache/digitgan/data; "
                                       "downloaded there when missing)")

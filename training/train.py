@@ -19,7 +19,7 @@ from .data import DigitBatches, load_mnist
 from .evaluate import quick_metrics
 from .losses import code_loss, d_loss, g_loss, gradient_penalty
 from .report import append_metrics, card_body, plot_losses, truncate_metrics
-from .schedule import code_weight, settling
+from .schedule import code_weight, ema_decay, settling
 from .stabilize import apply_spectral_norm, recalibrate_batchnorm, update_ema
 
 # A resumed run must match the checkpoint on everything that shapes the weights.
@@ -216,8 +216,8 @@ def train(cfg: TrainConfig) -> Path:
         if logging:
             g_grad_norm = torch.linalg.vector_norm(torch.stack([p.grad.norm() for p in G.parameters()]))
         opt_g.step()
-        if ema is not None:  # warm-up: early on, the average must not be dominated by the random start
-            update_ema(ema, G, min(cfg.ema_decay, (1 + step) / (10 + step)))
+        if ema is not None:
+            update_ema(ema, G, ema_decay(step, cfg.ema_decay))
         nonfinite |= ~torch.isfinite(loss_d.detach() + loss_g.detach())
         step += 1
         bar.update(1)
