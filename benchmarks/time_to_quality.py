@@ -32,10 +32,15 @@ def main() -> None:
     p.add_argument("--lr-decay", type=float, help="closing share of the budget over which the learning rate "
                                                   "falls to 0 (default: the architecture's recipe)")
     p.add_argument("--codes", type=int, default=0, help="InfoGAN latent code categories (default 0: none)")
+    p.add_argument("--code-weight", type=float, default=1.0, help="weight of the code loss (default 1)")
+    p.add_argument("--code-fade", type=float, default=0.0,
+                   help="opening share of the budget over which the code weight falls to 0 (default 0: constant)")
     p.add_argument("--ema", action=argparse.BooleanOptionalAction, default=True, help="export the EMA of G")
     p.add_argument("--seed", type=int, default=0, help="seed of the training run")
     p.add_argument("--device", default="auto", help="auto, cpu or cuda")
     p.add_argument("--compile", action="store_true", help="torch.compile G and D")
+    p.add_argument("--cuda-graphs", action=argparse.BooleanOptionalAction, default=True,
+                   help="replay each step as one CUDA graph on a GPU (default: on, as in training.run)")
     p.add_argument("--n", type=int, default=10_000, help="samples to score")
     p.add_argument("--data-dir", default="../shared/data", help="folder holding MNIST/raw/")
     p.add_argument("--out", default=f"runs/time-to-quality-{time.strftime('%Y%m%d-%H%M%S')}", help="run folder")
@@ -47,7 +52,8 @@ def main() -> None:
     start = time.monotonic()
     cfg = TrainConfig(arch=args.arch, conditional=args.conditional, steps=10**9, time_limit=args.budget,
                       batch_size=args.batch_size, ema=args.ema, lr=args.lr, lr_decay=args.lr_decay,
-                      codes=args.codes, seed=args.seed, device=args.device, compile=args.compile,
+                      codes=args.codes, code_weight=args.code_weight, code_fade=args.code_fade, seed=args.seed,
+                      device=args.device, compile=args.compile, cuda_graphs=args.cuda_graphs,
                       data_dir=args.data_dir, out=args.out, sample_every=10**9, checkpoint_every=10**9,
                       command=command)
     model_dir = train(cfg)

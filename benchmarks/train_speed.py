@@ -29,14 +29,14 @@ from training.config import TrainConfig
 from training.train import describe_device, pick_device, train
 
 
-def ours(arch: str, batch_size: int, steps: int, data_dir: str, device: str, compile: bool) -> float:
+def ours(arch: str, batch_size: int, steps: int, data_dir: str, device: str, compile: bool, graphs: bool) -> float:
     """Median images/s over the logging windows of a real `training.run` loop, warm-up excluded."""
     with tempfile.TemporaryDirectory() as out:
         # The textbook loop's model and loss: no spectral norm or EMA, whatever the recipe says.
         train(TrainConfig(arch=arch, loss="ns", spectral_norm=False, ema=False, steps=steps,
                           batch_size=batch_size, log_every=max(1, steps // 6), sample_every=10**9,
                           checkpoint_every=10**9, data_dir=data_dir, out=out, device=device,
-                          compile=compile, lr=2e-4))
+                          compile=compile, cuda_graphs=graphs, lr=2e-4))
         rates = [r["images_per_s"] for r in read_metrics(Path(out) / "metrics.jsonl")]
     return statistics.median(rates[1:])
 
@@ -84,16 +84,19 @@ def main() -> None:
     p.add_argument("--device", default="auto", help="auto, cpu or cuda")
     p.add_argument("--workers", type=int, default=2, help="DataLoader workers of the textbook loop (the examples use 2)")
     p.add_argument("--compile", action="store_true", help="also pass --compile to training.run")
+    p.add_argument("--cuda-graphs", action=argparse.BooleanOptionalAction, default=True,
+                   help="training.run's CUDA graphs, on a GPU (default: on, as in training.run)")
     p.add_argument("--arch", nargs="*", default=list_models(), help="architectures to measure")
     p.add_argument("--repeats", type=int, default=3, help="turns of each loop per architecture")
     args = p.parse_args()
     device = pick_device(args.device)
     name = describe_device(device)
-    print(f"device: {name}, batch {args.batch_size}, torch {torch.__version__}\n")
+    graphs = ", CUDA graphs" if device.type == "cuda" and args.cuda_graphs and not args.compile else ""
+    print(f"device: {name}, batch {args.batch_size}{graphs}, torch {torch.__version__}\n")
     print(f"| arch | training.run img/s | textbook img/s | ratio | ratio range over {args.repeats} turns |")
     print("| --- | ---: | ---: | ---: | ---: |")
     for arch in args.arch:
-        turns = [(ours(arch, args.batch_size, args.steps, args.data_dir, args.device, args.compile),
+        turns = [(ours(arch, args.batch_size, args.steps, args.data_dir, args.device, args.compile, args.cuda_graphs),
                   textbook(arch, args.batch_size, args.steps, args.data_dir, args.device, args.workers))
                  for _ in range(args.repeats)]
         fast, slow = (statistics.median(rates) for rates in zip(*turns))

@@ -56,6 +56,7 @@ class TrainConfig:
     device: str = "auto"
     precision: str = "auto"
     compile: bool = False
+    cuda_graphs: bool = True  # replay each step as one CUDA graph where graphable() allows
     log_every: int = 50
     sample_every: int = 500
     checkpoint_every: int = 500

@@ -66,7 +66,8 @@ class DigitBatches:
         else:
             if epoch != self._epoch:
                 gen = torch.Generator().manual_seed(self.seed * 1_000_003 + epoch)
-                self._epoch, self._perm = epoch, torch.randperm(len(self.images), generator=gen)
+                perm = torch.randperm(len(self.images), generator=gen)
+                self._epoch, self._perm = epoch, perm.to(self.images.device)  # a batch is then a slice, no copy
             idx = self._perm[offset * self.global_batch:(offset + 1) * self.global_batch]
         idx = idx[self.rank * self.batch_size:(self.rank + 1) * self.batch_size].to(self.images.device)
         x = self.images[idx].float().div_(127.5).sub_(1.0)

@@ -86,6 +86,10 @@ def parse_args(argv: list[str] | None = None) -> TrainConfig:
     p.add_argument("--precision", default="auto", choices=["auto", "fp32", "bf16"],
                    help="auto: bf16 autocast on CUDA and on CPUs with bf16 instructions, fp32 elsewhere")
     p.add_argument("--compile", action="store_true", help="torch.compile G and D (faster after a warm-up)")
+    p.add_argument("--cuda-graphs", action=argparse.BooleanOptionalAction, default=True,
+                   help="on a GPU, replay each training step as one CUDA graph instead of launching its few "
+                        "hundred kernels one by one (default: on; single process, not with --compile, "
+                        "wgan-gp, --d-steps above 1 or --top-k)")
     p.add_argument("--log-every", type=int, default=50, help="steps between metric records")
     p.add_argument("--sample-every", type=int, default=500, help="steps between sample grids")
     p.add_argument("--checkpoint-every", type=int, default=500, help="steps between checkpoints")

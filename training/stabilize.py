@@ -8,10 +8,14 @@ from gan_models import sample_latents
 
 
 @torch.no_grad()
-def update_ema(ema: nn.Module, model: nn.Module, decay: float) -> None:
-    """Move the averaged weights towards the live ones; buffers (BatchNorm statistics) are copied."""
+def update_ema(ema: nn.Module, model: nn.Module, decay: float | torch.Tensor) -> None:
+    """Move the averaged weights towards the live ones; buffers (BatchNorm statistics) are copied.
+
+    `decay` may be a device tensor, so that a CUDA graph can replay the update with each step's decay."""
     ema_params, params = list(ema.parameters()), list(model.parameters())
-    torch._foreach_lerp_(ema_params, params, 1 - decay)
+    weight = 1 - decay
+    # A tensor weight goes in as one per parameter: foreach's single-weight form reads it back to the host.
+    torch._foreach_lerp_(ema_params, params, [weight] * len(params) if torch.is_tensor(weight) else weight)
     for e, b in zip(ema.buffers(), model.buffers()):
         e.copy_(b)
 

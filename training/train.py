@@ -15,6 +15,7 @@ from gan_models import create_model, grid, sample_latents, save_generator, to_pi
 from . import distributed as dist
 from .checkpoint import load_checkpoint, rng_state, save_checkpoint, set_rng_state
 from .config import TrainConfig
+from .cuda_graph import GraphedStep
 from .data import DigitBatches, load_mnist
 from .evaluate import quick_metrics
 from .losses import code_loss, d_loss, g_loss, gradient_penalty
@@ -61,6 +62,14 @@ def describe_device(device: torch.device) -> str:
     return f"CPU, {os.cpu_count()} cores, {torch.get_num_threads()} threads × {processes} process{'es' * (processes > 1)}"
 
 
+def graphable(cfg: TrainConfig, device: torch.device) -> bool:
+    """Whether a step can run as one CUDA graph: one process on a GPU, not compiled (torch.compile
+    has graphs of its own), one D update per step, no gradient penalty (a second backward pass)
+    and no top-k (its k changes as the run goes)."""
+    return (device.type == "cuda" and not dist.is_distributed() and not cfg.compile and cfg.d_steps == 1
+            and cfg.loss != "wgan-gp" and cfg.top_k == 1)
+
+
 def train(cfg: TrainConfig) -> Path:
     """Train a GAN as `cfg` says; returns the folder of the exported generator."""
     dist.setup()
@@ -74,6 +83,7 @@ def train(cfg: TrainConfig) -> Path:
         raise FileNotFoundError(f"--resume: no checkpoint at {ckpt_path}; start the run without --resume")
 
     torch.manual_seed(cfg.seed)
+    torch.backends.cudnn.benchmark = True  # every step has the same shapes: time the kernels once, keep the fastest
     stacked = cfg.dataset == "stacked-mnist"
     images, labels = load_mnist(cfg.data_dir, train=True)
     data = DigitBatches(images, labels, cfg.batch_size, cfg.seed, device, stacked, dist.rank(), dist.world_size())
@@ -85,9 +95,12 @@ def train(cfg: TrainConfig) -> Path:
         apply_spectral_norm(D)
     G, D = G.to(device), D.to(device)
     ema = copy.deepcopy(G).eval().requires_grad_(False) if cfg.ema else None
+    graphs = cfg.cuda_graphs and graphable(cfg, device)
     fused = device.type in ("cuda", "cpu")  # one kernel for the whole Adam update
-    opt_g = torch.optim.Adam(G.parameters(), lr=cfg.lr, betas=cfg.betas, fused=fused)
-    opt_d = torch.optim.Adam(D.parameters(), lr=cfg.lr, betas=cfg.betas, fused=fused)
+    # A captured step replays what it recorded, so a learning rate that changes must be a device tensor.
+    lr = (lambda: torch.tensor(cfg.lr, device=device)) if graphs else (lambda: cfg.lr)
+    opt_g = torch.optim.Adam(G.parameters(), lr=lr(), betas=cfg.betas, fused=fused, capturable=graphs)
+    opt_d = torch.optim.Adam(D.parameters(), lr=lr(), betas=cfg.betas, fused=fused, capturable=graphs)
     # Every rank draws the same global noise batch and keeps its own slice, so a DDP run sees the
     # noise a single process with the same global batch would.
     noise = torch.Generator(device).manual_seed(cfg.seed + 1)
@@ -105,8 +118,11 @@ def train(cfg: TrainConfig) -> Path:
         try:
             G.load_state_dict(ckpt["generator"])
             D.load_state_dict(ckpt["discriminator"])
-            opt_g.load_state_dict(ckpt["opt_g"])
-            opt_d.load_state_dict(ckpt["opt_d"])
+            for opt, saved in ((opt_g, ckpt["opt_g"]), (opt_d, ckpt["opt_d"])):
+                own = [(group["lr"], group["capturable"]) for group in opt.param_groups]
+                opt.load_state_dict(saved)
+                for group, (rate, capturable) in zip(opt.param_groups, own):  # this run's device, not the checkpoint's
+                    group["lr"], group["capturable"] = rate, capturable
             if ema is not None:
                 ema.load_state_dict(ckpt["ema"])
         except (RuntimeError, ValueError, KeyError) as err:
@@ -165,24 +181,14 @@ def train(cfg: TrainConfig) -> Path:
             "opt_d": opt_d.state_dict(), "rng": rng_state(), "noise_rng": noise.get_state(),
         }, ckpt_path)
 
-    t0 = time.monotonic()
-    window_t, window_step = t0, step
     nonfinite = torch.zeros((), dtype=torch.bool, device=device)
-    bar = tqdm(total=total, initial=step, disable=not main, unit="step", dynamic_ncols=True)
-    while step < total:
-        seconds = time.monotonic() - t0
-        settled, code_w = settling(step, total, seconds, cfg), code_weight(step, total, seconds, cfg)
-        if cfg.lr_decay:
-            for opt in (opt_d, opt_g):
-                for group in opt.param_groups:
-                    group["lr"] = cfg.lr * (1 - settled)
+
+    def train_step(batches, code_w, ema_w, keep: int, logging: bool) -> dict[str, torch.Tensor]:
+        """One step: a D update for each (real, real_y, z, fake_y) of `batches`, then one G update."""
         # 1. Discriminator: real digits up, generated digits down.
-        for i in range(cfg.d_steps):
-            real, real_y = data(step * cfg.d_steps + i)
-            last = i == cfg.d_steps - 1
-            z, fake_y = draw_noise(real.size(0))
-            with autocast, torch.set_grad_enabled(last):
-                fake = G_run(z, fake_y)  # kept with its graph for the generator step
+        for i, (real, real_y, z, fake_y) in enumerate(batches):
+            with autocast, torch.set_grad_enabled(i == len(batches) - 1):
+                fake = G_run(z, fake_y)  # the last one kept with its graph for the generator step
             with autocast:
                 # One D pass on real and fake together: D has no BatchNorm, so this is exact and faster.
                 both_y = torch.cat([real_y, fake_y]) if cfg.conditional else None
@@ -205,20 +211,50 @@ def train(cfg: TrainConfig) -> Path:
         with autocast:
             scores, code_logits = judge(fake, fake_y)
             scores = scores.flatten()
-            keep = max(1, round(len(scores) * (1 - (1 - cfg.top_k) * settled)))
             loss_g = g_loss(cfg.loss, scores.topk(keep).values if keep < len(scores) else scores)
             if cfg.codes:  # ...and G learns to draw each code so that it can be read back
                 loss_g = loss_g + code_w * code_loss(code_logits, z, cfg.codes)
         opt_g.zero_grad(set_to_none=True)
         loss_g.backward()
         D.requires_grad_(True)
-        logging = (step + 1) % cfg.log_every == 0 or step + 1 == total
+        stats = {"d_loss": loss_d.detach(), "g_loss": loss_g.detach()}
         if logging:
-            g_grad_norm = torch.linalg.vector_norm(torch.stack([p.grad.norm() for p in G.parameters()]))
+            stats |= {"d_real": torch.sigmoid(real_logits.detach()).mean(),
+                      "d_fake": torch.sigmoid(fake_logits.detach()).mean(),
+                      "g_grad_norm": torch.linalg.vector_norm(torch.stack([p.grad.norm() for p in G.parameters()])),
+                      **({"code_loss": loss_code.detach()} if cfg.codes else {})}
         opt_g.step()
         if ema is not None:
-            update_ema(ema, G, ema_decay(step, cfg.ema_decay))
-        nonfinite |= ~torch.isfinite(loss_d.detach() + loss_g.detach())
+            update_ema(ema, G, ema_w)
+        nonfinite.logical_or_(~torch.isfinite(stats["d_loss"] + stats["g_loss"]))
+        return stats
+
+    if graphs:  # the step's changing numbers live in device tensors the graph reads
+        code_w_now, ema_w_now = torch.zeros((), device=device), torch.zeros((), device=device)
+        graphed_step = GraphedStep(lambda *batch: train_step([batch], code_w_now, ema_w_now, data.batch_size, True))
+
+    t0 = time.monotonic()
+    window_t, window_step = t0, step
+    bar = tqdm(total=total, initial=step, disable=not main, unit="step", dynamic_ncols=True)
+    while step < total:
+        seconds = time.monotonic() - t0
+        settled, code_w = settling(step, total, seconds, cfg), code_weight(step, total, seconds, cfg)
+        if cfg.lr_decay:
+            for opt in (opt_d, opt_g):
+                for group in opt.param_groups:
+                    if graphs:
+                        group["lr"].fill_(cfg.lr * (1 - settled))
+                    else:
+                        group["lr"] = cfg.lr * (1 - settled)
+        batches = [(*data(step * cfg.d_steps + i), *draw_noise(data.batch_size)) for i in range(cfg.d_steps)]
+        logging = (step + 1) % cfg.log_every == 0 or step + 1 == total
+        if graphs:
+            code_w_now.fill_(code_w)
+            ema_w_now.fill_(ema_decay(step, cfg.ema_decay))
+            stats = graphed_step(*batches[0])
+        else:
+            keep = max(1, round(data.batch_size * (1 - (1 - cfg.top_k) * settled)))
+            stats = train_step(batches, code_w, ema_decay(step, cfg.ema_decay), keep, logging)
         step += 1
         bar.update(1)
 
@@ -231,10 +267,7 @@ def train(cfg: TrainConfig) -> Path:
                                        "Try a lower --lr, --loss ns or hinge, or a smaller --batch-size.")
         if logging and main:
             now = time.monotonic()
-            record = {"step": step, "d_loss": loss_d.item(), "g_loss": loss_g.item(),
-                      "d_real": torch.sigmoid(real_logits).mean().item(),
-                      "d_fake": torch.sigmoid(fake_logits).mean().item(), "g_grad_norm": g_grad_norm.item(),
-                      **({"code_loss": loss_code.item()} if cfg.codes else {}),
+            record = {"step": step, **{k: v.item() for k, v in stats.items()},
                       "images_per_s": (step - window_step) * data.global_batch * cfg.d_steps / (now - window_t)}
             window_t, window_step = now, step
             append_metrics(out / "metrics.jsonl", record)
