@@ -59,6 +59,10 @@ class DigitBatches:
 
     def __call__(self, index: int) -> tuple[torch.Tensor, torch.Tensor]:
         """Batch number `index` as (images in [-1, 1] (B, C, 28, 28) float, labels (B,))."""
+        return self.fetch(self.indices(index))
+
+    def indices(self, index: int) -> torch.Tensor:
+        """The dataset rows of batch number `index`, on the data's device: (B,), or (B, 3) when stacked."""
         epoch, offset = divmod(index, self.batches_per_epoch)
         if self.stacked:
             gen = torch.Generator().manual_seed(self.seed * 1_000_003 + index)
@@ -69,7 +73,10 @@ class DigitBatches:
                 perm = torch.randperm(len(self.images), generator=gen)
                 self._epoch, self._perm = epoch, perm.to(self.images.device)  # a batch is then a slice, no copy
             idx = self._perm[offset * self.global_batch:(offset + 1) * self.global_batch]
-        idx = idx[self.rank * self.batch_size:(self.rank + 1) * self.batch_size].to(self.images.device)
+        return idx[self.rank * self.batch_size:(self.rank + 1) * self.batch_size].to(self.images.device)
+
+    def fetch(self, idx: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """The images in [-1, 1] and the labels of the rows `idx`."""
         x = self.images[idx].float().div_(127.5).sub_(1.0)
         if self.stacked:  # (B, 3, 28, 28): the three digits as channels
             digits = self.labels[idx]

@@ -13,11 +13,14 @@ def update_ema(ema: nn.Module, model: nn.Module, decay: float | torch.Tensor) ->
 
     `decay` may be a device tensor, so that a CUDA graph can replay the update with each step's decay."""
     ema_params, params = list(ema.parameters()), list(model.parameters())
-    weight = 1 - decay
-    # A tensor weight goes in as one per parameter: foreach's single-weight form reads it back to the host.
-    torch._foreach_lerp_(ema_params, params, [weight] * len(params) if torch.is_tensor(weight) else weight)
-    for e, b in zip(ema.buffers(), model.buffers()):
-        e.copy_(b)
+    if torch.is_tensor(decay):  # foreach's lerp would read a tensor weight back to the host
+        torch._foreach_mul_(ema_params, decay)
+        torch._foreach_add_(ema_params, torch._foreach_mul(params, 1 - decay))
+    else:
+        torch._foreach_lerp_(ema_params, params, 1 - decay)
+    buffers = list(ema.buffers())
+    if buffers:
+        torch._foreach_copy_(buffers, list(model.buffers()))
 
 
 @torch.no_grad()

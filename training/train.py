@@ -183,10 +183,12 @@ def train(cfg: TrainConfig) -> Path:
 
     nonfinite = torch.zeros((), dtype=torch.bool, device=device)
 
-    def train_step(batches, code_w, ema_w, keep: int, logging: bool) -> dict[str, torch.Tensor]:
-        """One step: a D update for each (real, real_y, z, fake_y) of `batches`, then one G update."""
+    def train_step(batches, code_w, ema_w, keep: int) -> dict[str, torch.Tensor]:
+        """One step: a D update for each (data rows, z, fake labels) of `batches`, then one G update.
+        Returns the losses and D's last logits, detached; G's gradients stay in its parameters."""
         # 1. Discriminator: real digits up, generated digits down.
-        for i, (real, real_y, z, fake_y) in enumerate(batches):
+        for i, (rows, z, fake_y) in enumerate(batches):
+            real, real_y = data.fetch(rows)
             with autocast, torch.set_grad_enabled(i == len(batches) - 1):
                 fake = G_run(z, fake_y)  # the last one kept with its graph for the generator step
             with autocast:
@@ -217,21 +219,16 @@ def train(cfg: TrainConfig) -> Path:
         opt_g.zero_grad(set_to_none=True)
         loss_g.backward()
         D.requires_grad_(True)
-        stats = {"d_loss": loss_d.detach(), "g_loss": loss_g.detach()}
-        if logging:
-            stats |= {"d_real": torch.sigmoid(real_logits.detach()).mean(),
-                      "d_fake": torch.sigmoid(fake_logits.detach()).mean(),
-                      "g_grad_norm": torch.linalg.vector_norm(torch.stack([p.grad.norm() for p in G.parameters()])),
-                      **({"code_loss": loss_code.detach()} if cfg.codes else {})}
         opt_g.step()
         if ema is not None:
             update_ema(ema, G, ema_w)
-        nonfinite.logical_or_(~torch.isfinite(stats["d_loss"] + stats["g_loss"]))
-        return stats
+        nonfinite.logical_or_(~torch.isfinite(loss_d.detach() + loss_g.detach()))
+        return {"d_loss": loss_d.detach(), "g_loss": loss_g.detach(), "real_logits": real_logits.detach(),
+                "fake_logits": fake_logits.detach(), **({"code_loss": loss_code.detach()} if cfg.codes else {})}
 
     if graphs:  # the step's changing numbers live in device tensors the graph reads
         code_w_now, ema_w_now = torch.zeros((), device=device), torch.zeros((), device=device)
-        graphed_step = GraphedStep(lambda *batch: train_step([batch], code_w_now, ema_w_now, data.batch_size, True))
+        graphed_step = GraphedStep(lambda *batch: train_step([batch], code_w_now, ema_w_now, data.batch_size))
 
     t0 = time.monotonic()
     window_t, window_step = t0, step
@@ -246,17 +243,17 @@ def train(cfg: TrainConfig) -> Path:
                         group["lr"].fill_(cfg.lr * (1 - settled))
                     else:
                         group["lr"] = cfg.lr * (1 - settled)
-        batches = [(*data(step * cfg.d_steps + i), *draw_noise(data.batch_size)) for i in range(cfg.d_steps)]
-        logging = (step + 1) % cfg.log_every == 0 or step + 1 == total
+        batches = [(data.indices(step * cfg.d_steps + i), *draw_noise(data.batch_size)) for i in range(cfg.d_steps)]
         if graphs:
             code_w_now.fill_(code_w)
             ema_w_now.fill_(ema_decay(step, cfg.ema_decay))
             stats = graphed_step(*batches[0])
         else:
             keep = max(1, round(data.batch_size * (1 - (1 - cfg.top_k) * settled)))
-            stats = train_step(batches, code_w, ema_decay(step, cfg.ema_decay), keep, logging)
+            stats = train_step(batches, code_w, ema_decay(step, cfg.ema_decay), keep)
         step += 1
         bar.update(1)
+        logging = step % cfg.log_every == 0 or step == total
 
         # 3. Log, draw samples, checkpoint (rank 0 only writes).
         timed_out = cfg.time_limit is not None and dist.any_rank(time.monotonic() - t0 > cfg.time_limit)
@@ -267,7 +264,11 @@ def train(cfg: TrainConfig) -> Path:
                                        "Try a lower --lr, --loss ns or hinge, or a smaller --batch-size.")
         if logging and main:
             now = time.monotonic()
-            record = {"step": step, **{k: v.item() for k, v in stats.items()},
+            g_grad_norm = torch.linalg.vector_norm(torch.stack(torch._foreach_norm([p.grad for p in G.parameters()])))
+            record = {"step": step, "d_loss": stats["d_loss"].item(), "g_loss": stats["g_loss"].item(),
+                      "d_real": torch.sigmoid(stats["real_logits"]).mean().item(),
+                      "d_fake": torch.sigmoid(stats["fake_logits"]).mean().item(), "g_grad_norm": g_grad_norm.item(),
+                      **({"code_loss": stats["code_loss"].item()} if cfg.codes else {}),
                       "images_per_s": (step - window_step) * data.global_batch * cfg.d_steps / (now - window_t)}
             window_t, window_step = now, step
             append_metrics(out / "metrics.jsonl", record)
