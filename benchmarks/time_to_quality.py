@@ -1,7 +1,7 @@
 """Time to good digits: train DCGAN for a wall-clock budget, then score it with the evaluator.
 
     python benchmarks/time_to_quality.py --budget 300 --data-dir ../shared/data          # 5 minutes on this machine
-    python benchmarks/time_to_quality.py --budget 30 --batch-size 512 --device cuda      # on a GPU
+    python benchmarks/time_to_quality.py --budget 30 --device cuda                        # on a GPU
 
 Prints the steps reached, the images seen and the evaluator's metrics as a markdown table, and
 keeps the run folder (samples, metrics, model) under --out.
