@@ -75,6 +75,8 @@ def train(cfg: TrainConfig) -> Path:
     dist.setup()
     main = dist.rank() == 0
     device = pick_device(cfg.device)
+    if device.type == "cuda" and device.index is not None:
+        torch.cuda.set_device(device)  # a CUDA graph captures the current device's work: make it this one
     out = Path(cfg.out)
     ckpt_path = out / "checkpoints" / "last.pt"
     if ckpt_path.exists() and not cfg.resume:
