@@ -17,7 +17,8 @@ from pathlib import Path
 from gan_models import load_generator, read_card
 from training.evaluate import evaluate_generator
 from training.config import TrainConfig
-from training.train import describe_device, pick_device, train
+from training.device import describe_device, pick_device
+from training.train import train
 
 COLUMNS = ("modes", "kl", "precision", "recall", "fd", "is", "confidence", "label_accuracy")
 

@@ -27,7 +27,8 @@ from torchvision.datasets import MNIST
 from gan_models import create_model, list_models
 from training.report import read_metrics
 from training.config import TrainConfig
-from training.train import describe_device, pick_device, train
+from training.device import describe_device, pick_device
+from training.train import train
 
 
 def ours(arch: str, batch_size: int, steps: int, data_dir: str, device: str, compile: bool, graphs: bool) -> float:

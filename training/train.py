@@ -1,7 +1,6 @@
 """The one training loop every architecture shares. The CLI lives in training/run.py."""
 
 import copy
-import os
 import time
 from contextlib import nullcontext
 from dataclasses import asdict
@@ -17,6 +16,7 @@ from .checkpoint import load_checkpoint, rng_state, save_checkpoint, set_rng_sta
 from .config import TrainConfig
 from .cuda_graph import GraphedStep
 from .data import DigitBatches, load_mnist
+from .device import describe_device, graphable, native_bf16, pick_device
 from .evaluate import quick_metrics
 from .losses import code_loss, d_loss, g_loss, gradient_penalty
 from .report import append_metrics, card_body, plot_losses, truncate_metrics
@@ -34,40 +34,6 @@ class TrainingDiverged(RuntimeError):
 
 class CheckpointMismatch(ValueError):
     """`--resume` was asked with settings that differ from the checkpoint's."""
-
-
-def pick_device(name: str) -> torch.device:
-    if dist.is_distributed() and torch.cuda.is_available() and name in ("auto", "cuda"):
-        return torch.device("cuda", dist.local_rank())
-    if name == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    return torch.device(name)
-
-
-def native_bf16(device: torch.device) -> bool:
-    """Whether bf16 autocast speeds this device up: CUDA, or a CPU with bf16 instructions
-    (AVX512-BF16 or AMX); elsewhere bf16 is emulated and slower than fp32."""
-    if device.type == "cuda":
-        return True
-    # Private probes: a torch without them counts as having no bf16 instructions.
-    return device.type == "cpu" and any(getattr(torch.cpu, f, lambda: False)()
-                                        for f in ("_is_avx512_bf16_supported", "_is_amx_tile_supported"))
-
-
-def describe_device(device: torch.device) -> str:
-    """The hardware a run trained on, for the model card: a training time means little without it."""
-    if device.type == "cuda":
-        return f"{torch.cuda.get_device_name(device)} × {dist.world_size()}"
-    processes = dist.world_size()
-    return f"CPU, {os.cpu_count()} cores, {torch.get_num_threads()} threads × {processes} process{'es' * (processes > 1)}"
-
-
-def graphable(cfg: TrainConfig, device: torch.device) -> bool:
-    """Whether a step can run as one CUDA graph: one process on a GPU, not compiled (torch.compile
-    has graphs of its own), one D update per step, no gradient penalty (a second backward pass)
-    and no top-k (its k changes as the run goes)."""
-    return (device.type == "cuda" and not dist.is_distributed() and not cfg.compile and cfg.d_steps == 1
-            and cfg.loss != "wgan-gp" and cfg.top_k == 1)
 
 
 def train(cfg: TrainConfig) -> Path:

@@ -1,0 +1,43 @@
+"""The training device: which one, what it offers (bf16, CUDA graphs), and how a model card names it."""
+
+import os
+
+import torch
+
+from . import distributed as dist
+from .config import TrainConfig
+
+
+def pick_device(name: str) -> torch.device:
+    """The device `name` means: `auto` is CUDA where there is one; under torchrun each rank takes its own GPU."""
+    if dist.is_distributed() and torch.cuda.is_available() and name in ("auto", "cuda"):
+        return torch.device("cuda", dist.local_rank())
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    return torch.device(name)
+
+
+def native_bf16(device: torch.device) -> bool:
+    """Whether bf16 autocast speeds this device up: CUDA, or a CPU with bf16 instructions
+    (AVX512-BF16 or AMX); elsewhere bf16 is emulated and slower than fp32."""
+    if device.type == "cuda":
+        return True
+    # Private probes: a torch without them counts as having no bf16 instructions.
+    return device.type == "cpu" and any(getattr(torch.cpu, f, lambda: False)()
+                                        for f in ("_is_avx512_bf16_supported", "_is_amx_tile_supported"))
+
+
+def describe_device(device: torch.device) -> str:
+    """The hardware a run trained on, for the model card: a training time means little without it."""
+    if device.type == "cuda":
+        return f"{torch.cuda.get_device_name(device)} × {dist.world_size()}"
+    processes = dist.world_size()
+    return f"CPU, {os.cpu_count()} cores, {torch.get_num_threads()} threads × {processes} process{'es' * (processes > 1)}"
+
+
+def graphable(cfg: TrainConfig, device: torch.device) -> bool:
+    """Whether a step can run as one CUDA graph: one process on a GPU, not compiled (torch.compile
+    has graphs of its own), one D update per step, no gradient penalty (a second backward pass)
+    and no top-k (its k changes as the run goes)."""
+    return (device.type == "cuda" and not dist.is_distributed() and not cfg.compile and cfg.d_steps == 1
+            and cfg.loss != "wgan-gp" and cfg.top_k == 1)
