@@ -11,6 +11,8 @@ import torch
 from gan_models import load_generator, sample_latents
 from training import train as train_module
 from training.config import TrainConfig
+from training.cuda_graph import GraphedStep
+from training.run import main as run_main
 from training.train import train
 
 needs_cuda = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
@@ -102,3 +104,26 @@ def test_graphed_loop_feeds_its_step_the_numbers_the_eager_loop_uses(tmp_path, m
     assert_same_training(*runs)
     ckpt = torch.load(tmp_path / "graphs-True" / "checkpoints" / "last.pt", weights_only=True)
     assert torch.is_tensor(ckpt["opt_g"]["param_groups"][0]["lr"])  # the graphed loop did run
+
+
+def test_a_step_that_cannot_be_captured_is_one_clear_error(tmp_path, mnist_dir, monkeypatch, capsys):
+    class Refused:  # torch.cuda.graph meeting an op that cannot be captured
+        def __init__(self, graph):
+            pass
+
+        def __enter__(self):
+            raise RuntimeError("operation not permitted when stream is capturing")
+
+        def __exit__(self, *exc):
+            return False
+
+    monkeypatch.setattr(torch.cuda, "CUDAGraph", object)
+    monkeypatch.setattr(torch.cuda, "graph", Refused)
+    monkeypatch.setattr(train_module, "graphable", lambda cfg, device: True)
+    monkeypatch.setattr(train_module, "GraphedStep", lambda fn: GraphedStep(fn, warmup=0))
+    code = run_main(["--arch", "mlp", "--steps", "4", "--batch-size", "16", "--device", "cpu",
+                     "--data-dir", str(mnist_dir), "--out", str(tmp_path / "run")])
+    err = capsys.readouterr().err
+    assert code == 1 and "Traceback" not in err
+    assert "error: the training step could not be captured as a CUDA graph (operation not permitted" in err
+    assert "rerun the same command with --no-cuda-graphs" in err

@@ -8,6 +8,10 @@ all at once.
 import torch
 
 
+class CaptureFailed(RuntimeError):
+    """The step could not be captured as a CUDA graph; the message says how to train without one."""
+
+
 class GraphedStep:
     """Calls `fn(*inputs)` (tensors or None in, a dict of tensors out) eagerly for the first `warmup`
     calls, captures the next call as a CUDA graph, and from then on copies each call's inputs into
@@ -35,8 +39,13 @@ class GraphedStep:
         if self.graph is None:
             self.inputs = [None if x is None else x.clone() for x in inputs]
             self.graph = torch.cuda.CUDAGraph()
-            with torch.cuda.graph(self.graph):  # records the step without running it
-                self.outputs = self.fn(*self.inputs)
+            try:
+                with torch.cuda.graph(self.graph):  # records the step without running it
+                    self.outputs = self.fn(*self.inputs)
+            except RuntimeError as err:  # an op that syncs with the host, or a torch that cannot capture it
+                detail = " ".join(str(err).split())[:300]
+                raise CaptureFailed(f"the training step could not be captured as a CUDA graph ({detail}); "
+                                    "rerun the same command with --no-cuda-graphs") from None
         else:
             for mine, x in zip(self.inputs, inputs):
                 if x is not None:

@@ -20,6 +20,7 @@ import time
 from gan_models import list_models
 
 from . import distributed as dist
+from .cuda_graph import CaptureFailed
 from .data import DataNotFoundError
 from .losses import LOSSES
 from .config import TrainConfig, arch_defaults, default_batch_size
@@ -120,7 +121,8 @@ def main(argv: list[str] | None = None) -> int:
     main_rank = int(os.environ.get("RANK", "0")) == 0
     try:
         model_dir = train(cfg)
-    except (DataNotFoundError, CheckpointMismatch, TrainingDiverged, FileExistsError, FileNotFoundError) as err:
+    except (DataNotFoundError, CheckpointMismatch, TrainingDiverged, CaptureFailed, FileExistsError,
+            FileNotFoundError) as err:
         if main_rank:
             print(f"error: {err}", file=sys.stderr)
         return 1
