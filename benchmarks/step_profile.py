@@ -12,7 +12,6 @@ profiler's table of the eager step goes to stderr.
 """
 
 import argparse
-import json
 import sys
 import tempfile
 from pathlib import Path
@@ -23,6 +22,7 @@ from torch.profiler import ProfilerActivity, profile
 import training.train as trainer
 from training.config import TrainConfig
 from training.cuda_graph import GraphedStep
+from training.report import read_metrics
 
 RUNS = {"bench-dcgan-64": dict(arch="dcgan", loss="ns", spectral_norm=False, ema=False, batch_size=64),
         "bench-mlp-64": dict(arch="mlp", loss="ns", spectral_norm=False, ema=False, batch_size=64),
@@ -73,8 +73,8 @@ def main() -> None:
         with tempfile.TemporaryDirectory() as out:
             trainer.train(TrainConfig(steps=600, log_every=100, sample_every=10**9, checkpoint_every=10**9,
                                       data_dir=args.data_dir, out=out, device="cuda", **settings))
-            lines = (Path(out) / "metrics.jsonl").read_text().splitlines()
-        rates = sorted(json.loads(line)["images_per_s"] for line in lines[2:])
+            records = read_metrics(Path(out) / "metrics.jsonl")
+        rates = sorted(r["images_per_s"] for r in records[2:])
         loop_ms = 1000 * settings["batch_size"] / rates[len(rates) // 2]
         print(f"{name}: loop {loop_ms:.3f} ms/step, {found}", flush=True)
 

@@ -2,7 +2,6 @@
 
 The tests that capture graphs need a CUDA GPU; one runs the graphed loop's plumbing on the CPU."""
 
-import json
 from pathlib import Path
 
 import pytest
@@ -12,6 +11,7 @@ from gan_models import load_generator, sample_latents
 from training import train as train_module
 from training.config import TrainConfig
 from training.cuda_graph import GraphedStep
+from training.report import read_metrics
 from training.run import main as run_main
 from training.train import train
 
@@ -32,7 +32,7 @@ def trained_state(out: Path, model_dir: Path, device: str = "cuda") -> tuple[tor
     with torch.no_grad():
         samples = G(z, torch.arange(16, device=device) % 10 if G.num_classes else None)
     D = torch.load(out / "checkpoints" / "last.pt", weights_only=True)["discriminator"]
-    return samples, D, [json.loads(line) for line in (out / "metrics.jsonl").read_text().splitlines()]
+    return samples, D, read_metrics(out / "metrics.jsonl")
 
 
 def assert_same_training(a, b) -> None:
