@@ -1,6 +1,7 @@
 """digitgan playground: generate, interpolate and compare handwritten digits drawn by trained GANs.
 
-    python app.py  # http://127.0.0.1:7860; env: GRADIO_SERVER_PORT, DIGITGAN_PRETRAINED_DIR (./pretrained),
+    python app.py  # http://127.0.0.1:7860; env: GRADIO_SERVER_PORT,
+                   # DIGITGAN_PRETRAINED_DIR (default: the pretrained/ folder beside this file),
                    # DIGITGAN_MODELS: Hub repos owner/name[@revision], comma-separated, beside the bundled models
 """
 
@@ -28,7 +29,7 @@ STATUS_UPDATE_S = 1.0
 
 _loaded: dict[str, tuple[nn.Module, Path]] = {}  # source -> (generator, its local folder)
 _failed: dict[str, tuple[float, str]] = {}  # Hub source -> (when it failed, why)
-_load_lock = threading.Lock()
+_load_locks: dict[str, threading.Lock] = {}  # source -> its lock: a slow Hub download holds up no other model
 
 
 def _error(message: str) -> gr.Error:
@@ -53,7 +54,7 @@ def load_model(model: str | None) -> tuple[str, nn.Module, Path]:
     source = sources[name]
     if source in _loaded:
         return (name, *_loaded[source])
-    with _load_lock:  # one load per source, however many requests ask for it at once
+    with _load_locks.setdefault(source, threading.Lock()):  # one load per source, however many requests ask
         failed = _failed.get(source, (-HUB_RETRY_S, ""))
         if source not in _loaded and time.monotonic() - failed[0] < HUB_RETRY_S:
             raise _error(f"Model '{name}' could not be loaded: {failed[1]}")

@@ -68,8 +68,11 @@ def load_generator(source: str | Path, device: torch.device | str = "cpu") -> nn
     kwargs = {k: v for k, v in config.items() if k != "architecture"}
     try:
         generator = create_model(config["architecture"], **kwargs).generator
-    except ValueError as err:
+    except ValueError as err:  # an unknown architecture or argument: the message lists the known ones
         raise ModelLoadError(f"{folder / CONFIG}: {err}") from None
+    except (TypeError, RuntimeError) as err:  # a value the layers refuse, such as a negative or fractional size
+        raise ModelLoadError(f"{folder / CONFIG}: cannot build a {config['architecture']!r} model from "
+                             f"{kwargs} ({err})") from None
     load_strict(generator, folder / WEIGHTS)
     return generator.to(device).eval()
 
@@ -99,7 +102,7 @@ def read_config(folder: Path) -> dict:
         config = json.loads((folder / CONFIG).read_text())
     except (OSError, json.JSONDecodeError) as err:
         raise ModelLoadError(f"cannot read {folder / CONFIG}: {err}") from None
-    if not isinstance(config, dict) or "architecture" not in config:
+    if not isinstance(config, dict) or not isinstance(config.get("architecture"), str):
         raise ModelLoadError(f"{folder / CONFIG} has no 'architecture' field naming a registered model")
     return config
 

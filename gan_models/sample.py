@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from .hub import ModelLoadError, load_generator
-from .sampling import generate, grid, to_pil
+from .sampling import device_named, generate, grid, to_pil
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -30,6 +30,10 @@ def main(argv: list[str] | None = None) -> int:
         p.error("--out must end in .npy (an array) or .png (a grid)")
     if args.n < 1:
         p.error("--n must be at least 1")
+    try:
+        device_named(args.device)
+    except ValueError as err:
+        p.error(str(err))
     try:
         generator = load_generator(args.model, device=args.device)
         images = generate(generator, args.n, args.seed, args.label, args.truncation)

@@ -8,6 +8,19 @@ from torchvision.utils import make_grid
 from .latent import sample_latents
 
 
+def device_named(name: str) -> torch.device:
+    """The torch device `name` (cpu, cuda, cuda:N, mps); a ValueError says when this machine has no such device."""
+    try:
+        device = torch.device(name)
+    except RuntimeError:
+        raise ValueError(f"unknown device {name!r}: use cpu, cuda, cuda:N or mps") from None
+    if device.type == "cuda" and (device.index or 0) >= torch.cuda.device_count():
+        raise ValueError(f"device {name!r}: this machine has {torch.cuda.device_count()} CUDA GPU(s); use cpu")
+    if device.type == "mps" and not torch.backends.mps.is_available():
+        raise ValueError(f"device {name!r}: this machine has no Apple GPU; use cpu")
+    return device
+
+
 def to_uint8(x: torch.Tensor) -> torch.Tensor:
     """Generator output in [-1, 1] → uint8 in [0, 255], on the CPU."""
     return (x.float() / 2 + 0.5).clamp(0, 1).mul(255).round().to(torch.uint8).cpu()

@@ -1,7 +1,9 @@
 """The app: its plain functions called directly, then the running `python app.py` through gradio_client."""
 
 import re
+import shutil
 import tempfile
+import threading
 from pathlib import Path
 from typing import Iterator
 
@@ -62,6 +64,36 @@ def test_compare_runs_one_seed_through_every_model(app):
     grids, notes = app.compare(seed=5, n=4)
     assert [name for _, name in grids] == ["cdcgan", "dcgan", "stacked-dcgan"]
     assert notes == ""
+
+
+def test_a_slow_hub_download_holds_up_no_other_model(app, app_models, tmp_path, monkeypatch):
+    fresh = tmp_path / "models"  # a folder no earlier test has loaded, so the cache cannot answer
+    shutil.copytree(app_models / "dcgan", fresh / "dcgan")
+    monkeypatch.setenv("DIGITGAN_PRETRAINED_DIR", str(fresh))
+    monkeypatch.setenv("DIGITGAN_MODELS", "owner/slow")
+    monkeypatch.setattr(app, "_failed", {})
+    downloading, release = threading.Event(), threading.Event()
+    resolve = app.gan_models.resolve_source
+
+    def slow_hub(source):
+        if source == "owner/slow":
+            downloading.set()
+            release.wait(30)
+            raise app.gan_models.ModelLoadError("offline")
+        return resolve(source)
+
+    monkeypatch.setattr(app.gan_models, "resolve_source", slow_hub)
+    slow = threading.Thread(target=lambda: pytest.raises(gr.Error, app.load_model, "owner/slow"))
+    slow.start()
+    try:
+        assert downloading.wait(10)
+        bundled = threading.Thread(target=app.load_model, args=("dcgan",))
+        bundled.start()
+        bundled.join(10)
+        assert not bundled.is_alive(), "the bundled model waited for another model's download"
+    finally:
+        release.set()
+        slow.join(10)
 
 
 def test_the_queue_rebuilds_its_monitoring_summary_every_100_events_not_every_event(app):

@@ -110,6 +110,15 @@ def test_config_can_only_name_registered_architectures(tmp_path):
         load_generator(tmp_path)
 
 
+@pytest.mark.parametrize("config", [{"architecture": ["mlp"]}, {"architecture": "mlp", "latent_dim": -1},
+                                    {"architecture": "mlp", "latent_dim": "x"}, {"architecture": "dcgan", "width": 2.5}])
+def test_config_values_the_layers_refuse_are_a_load_error(tmp_path, config):
+    save_generator(make("mlp")[0], tmp_path)
+    (tmp_path / "config.json").write_text(json.dumps(config))
+    with pytest.raises(ModelLoadError, match="config.json"):
+        load_generator(tmp_path)
+
+
 def test_corrupt_weights_file_is_reported(tmp_path):
     G, _ = make("mlp")
     save_generator(G, tmp_path)

@@ -47,6 +47,9 @@ def test_bad_requests_give_one_line_errors(models, tmp_path, capsys):
     assert "unconditional" in capsys.readouterr().err
     assert sample_main(["--model", str(tmp_path / "missing"), "--out", str(tmp_path / "x.npy")]) == 2
     assert "neither a folder nor a Hub repo id" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        sample_main(["--model", str(models["plain"]), "--device", "gpu", "--out", str(tmp_path / "x.npy")])
+    assert "unknown device 'gpu': use cpu, cuda, cuda:N or mps" in capsys.readouterr().err
 
 
 def _fake_hub_cache(cache: Path, repo_id: str, model_dir: Path, commit: str, ref: str) -> None:

@@ -214,6 +214,80 @@ def test_existing_run_and_mismatched_resume_are_refused(tmp_path, mnist_dir, cap
     assert "no checkpoint" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize("args,message", [
+    (["--epochs", "0"], "--epochs must be above 0"), (["--time-limit", "0"], "--time-limit must be above 0"),
+    (["--lr", "-1"], "--lr must be above 0"), (["--latent-dim", "0"], "--latent-dim must be at least 1"),
+    (["--ema-decay", "1"], "--ema-decay must be at least 0 and below 1"),
+    (["--device", "gpu"], "unknown device 'gpu'"), (["--resume"], "--resume continues the run in --out"),
+])
+def test_cli_refuses_bad_values_in_a_sentence(args, message, capsys):
+    with pytest.raises(SystemExit) as exit:
+        parse_args(args)
+    assert exit.value.code == 2 and message in capsys.readouterr().err
+
+
+def test_unreadable_checkpoint_is_refused_in_a_sentence(tmp_path, mnist_dir, capsys):
+    out = tmp_path / "run"
+    (out / "checkpoints").mkdir(parents=True)
+    args = ["--arch", "mlp", "--steps", "3", "--data-dir", str(mnist_dir), "--out", str(out), "--resume"]
+    for content in (b"", b"not a checkpoint", b"PK\x03\x04 truncated zip"):
+        (out / "checkpoints" / "last.pt").write_bytes(content)
+        assert run_main(args) == 1
+        assert "cannot be read as a checkpoint" in capsys.readouterr().err
+    torch.save({"step": 3}, out / "checkpoints" / "last.pt")  # a dict, but not one this code wrote
+    assert run_main(args) == 1
+    assert "cannot be read as a checkpoint" in capsys.readouterr().err
+
+
+def killed_at_step_3(tmp_path: Path, mnist_dir: Path, **changes) -> TrainConfig:
+    """A finished 6-step mlp run made to look killed after its step-3 checkpoint, with `changes` to
+    that checkpoint; returns the config that resumes it."""
+    cfg = config(tmp_path, mnist_dir, arch="mlp", time_limit=1000)
+    train(cfg)
+    path = tmp_path / "run" / "checkpoints" / "last.pt"
+    ckpt = torch.load(path, weights_only=True)
+    torch.save({**ckpt, "step": 3, **changes}, path)
+    for f in (tmp_path / "run" / "model").iterdir():
+        f.unlink()
+    (tmp_path / "run" / "model").rmdir()
+    cfg.resume = True
+    return cfg
+
+
+def test_a_time_limit_counts_the_training_before_a_resume(tmp_path, mnist_dir):
+    cfg = killed_at_step_3(tmp_path, mnist_dir, elapsed=1000.0)  # its time was up: killed while exporting
+    model_dir = train(cfg)
+    assert json.loads((tmp_path / "run" / "metrics.jsonl").read_text().splitlines()[-1])["step"] <= 3
+    assert "steps: 3" in (model_dir / "README.md").read_text()
+
+
+def test_resume_takes_a_noise_state_saved_on_another_kind_of_device(tmp_path, mnist_dir):
+    cuda_state = torch.zeros(16, dtype=torch.uint8)  # a CUDA generator's state; a CPU one's is 5,056 bytes
+    model_dir = train(killed_at_step_3(tmp_path, mnist_dir, noise_rng=cuda_state))
+    assert "steps: 6" in (model_dir / "README.md").read_text()
+
+
+def test_a_fresh_start_drops_the_metrics_of_a_run_killed_before_its_first_checkpoint(tmp_path, mnist_dir):
+    (tmp_path / "run").mkdir()
+    (tmp_path / "run" / "metrics.jsonl").write_text('{"step": 2, "d_loss": 99.0}\n{"step": 4, "d_loss": 99.0}\n')
+    train(config(tmp_path, mnist_dir, arch="mlp"))
+    records = [json.loads(line) for line in (tmp_path / "run" / "metrics.jsonl").read_text().splitlines()]
+    assert [r["step"] for r in records] == [2, 4, 6] and all(r["d_loss"] != 99.0 for r in records)
+
+
+def test_an_interrupted_run_says_how_to_go_on(tmp_path, mnist_dir, monkeypatch, capsys):
+    def interrupted(cfg):
+        raise KeyboardInterrupt
+    monkeypatch.setattr("training.run.train", interrupted)
+    out = tmp_path / "run"
+    assert run_main(["--arch", "mlp", "--steps", "3", "--out", str(out)]) == 130
+    assert "before the first checkpoint: rerun the same command" in capsys.readouterr().err
+    (out / "checkpoints").mkdir(parents=True)
+    (out / "checkpoints" / "last.pt").write_bytes(b"")
+    assert run_main(["--arch", "mlp", "--steps", "3", "--out", str(out)]) == 130
+    assert f"the same command plus --out {out} --resume" in capsys.readouterr().err
+
+
 def test_stacked_mnist_with_spectral_norm(tmp_path, mnist_dir):
     model_dir = train(config(tmp_path, mnist_dir, dataset="stacked-mnist", spectral_norm=True, steps=3))
     G = load_generator(model_dir)

@@ -4,17 +4,20 @@ import os
 
 import torch
 
+from gan_models import device_named
+
 from . import distributed as dist
 from .config import TrainConfig
 
 
 def pick_device(name: str) -> torch.device:
-    """The device `name` means: `auto` is CUDA where there is one; under torchrun each rank takes its own GPU."""
+    """The device `name` means: `auto` is CUDA where there is one; under torchrun each rank takes its own GPU.
+    A ValueError says when this machine has no such device."""
     if dist.is_distributed() and torch.cuda.is_available() and name in ("auto", "cuda"):
         return torch.device("cuda", dist.local_rank())
     if name == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    return torch.device(name)
+    return device_named(name)
 
 
 def native_bf16(device: torch.device) -> bool:

@@ -28,7 +28,7 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from gan_models import ModelLoadError, generate, load_generator, resolve_source
+from gan_models import ModelLoadError, device_named, generate, load_generator, resolve_source
 
 from .classifier import ClassifierLoadError, DigitClassifier, embed, load_classifier
 from .data import DataNotFoundError, load_mnist
@@ -181,6 +181,10 @@ def main(argv: list[str] | None = None) -> int:
     args = p.parse_args(argv)
     if args.update_card and (args.real or not Path(args.model).is_dir()):
         p.error("--update-card needs --model to be a local model or run folder")
+    try:
+        device_named(args.device)
+    except ValueError as err:
+        p.error(str(err))
     n = args.n or (STACKED_N if args.stacked else 10_000)
     if n <= K * 3:
         p.error(f"--n must be at least {K * 3 + 1}")

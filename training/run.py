@@ -16,12 +16,14 @@ import os
 import shlex
 import sys
 import time
+from pathlib import Path
 
 from gan_models import list_models
 
 from . import distributed as dist
 from .cuda_graph import CaptureFailed
 from .data import DataNotFoundError
+from .device import pick_device
 from .losses import LOSSES
 from .config import TrainConfig, arch_defaults, default_batch_size
 from .train import CheckpointMismatch, TrainingDiverged, train
@@ -50,8 +52,8 @@ def parse_args(argv: list[str] | None = None) -> TrainConfig:
     p.add_argument("--batch-size", type=int,
                    help="images per step and process (default: 32 on a CPU, where smaller batches train faster, "
                         "128 on a GPU)")
-    p.add_argument("--lr", type=float, help="Adam learning rate (default: 2e-4 × sqrt(global batch / 128), "
-                                            "1e-4 for wgan-gp)")
+    p.add_argument("--lr", type=float, help="Adam learning rate (default: 2e-4, 1e-4 for wgan-gp, times "
+                                            "sqrt(global batch / 128) for global batches above 128)")
     p.add_argument("--lr-decay", type=float,
                    help="closing share of the run (of --steps, or of --time-limit) over which the learning rate "
                         f"falls linearly to 0; 0: constant (default: the architecture's recipe: {recipes('lr_decay')})")
@@ -98,9 +100,22 @@ def parse_args(argv: list[str] | None = None) -> TrainConfig:
     args = p.parse_args(argv)
     if args.conditional and args.dataset == "stacked-mnist":
         p.error("--conditional works with --dataset mnist only (Stacked MNIST has 1000 classes)")
-    for name in ("steps", "batch_size", "log_every", "sample_every", "checkpoint_every", "d_steps"):
+    for name in ("steps", "batch_size", "log_every", "sample_every", "checkpoint_every", "d_steps", "latent_dim"):
         if getattr(args, name) is not None and getattr(args, name) < 1:
             p.error(f"--{name.replace('_', '-')} must be at least 1")
+    for name in ("epochs", "time_limit", "lr"):
+        if getattr(args, name) is not None and not getattr(args, name) > 0:  # NaN fails too
+            p.error(f"--{name.replace('_', '-')} must be above 0")
+    if not 0 <= args.ema_decay < 1:
+        p.error(f"--ema-decay must be at least 0 and below 1; got {args.ema_decay}")
+    if args.eval_every < 0:
+        p.error("--eval-every must be 0 (never) or more")
+    try:
+        pick_device(args.device)
+    except ValueError as err:
+        p.error(str(err))
+    if args.resume and args.out is None:
+        p.error("--resume continues the run in --out: name its folder")
     if args.out is None:
         args.out = f"runs/{args.arch}-{time.strftime('%Y%m%d-%H%M%S')}"
     # The card records the command that reproduces the weights: a resumed run ends where an
@@ -127,7 +142,11 @@ def main(argv: list[str] | None = None) -> int:
             print(f"error: {err}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
-        print(f"\ninterrupted: continue with the same command plus --resume (run folder {cfg.out})", file=sys.stderr)
+        if (Path(cfg.out) / "checkpoints" / "last.pt").exists():
+            print(f"\ninterrupted: continue from the last checkpoint with the same command plus "
+                  f"--out {shlex.quote(cfg.out)} --resume", file=sys.stderr)
+        else:
+            print("\ninterrupted before the first checkpoint: rerun the same command to start over", file=sys.stderr)
         return 130
     finally:
         dist.cleanup()

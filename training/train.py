@@ -75,9 +75,13 @@ def train(cfg: TrainConfig) -> Path:
     step, elapsed = 0, 0.0
 
     if cfg.resume:
-        ckpt = load_checkpoint(ckpt_path)
-        # A setting the checkpoint predates had its default value then.
-        saved = {k: ckpt["config"].get(k, TrainConfig.__dataclass_fields__[k].default) for k in RESUME_MUST_MATCH}
+        try:
+            ckpt = load_checkpoint(ckpt_path)
+            # A setting the checkpoint predates had its default value then.
+            saved = {k: ckpt["config"].get(k, TrainConfig.__dataclass_fields__[k].default) for k in RESUME_MUST_MATCH}
+        except Exception as err:  # truncated, empty or foreign file: torch.load has many ways to say so
+            raise CheckpointMismatch(f"{ckpt_path} cannot be read as a checkpoint ({type(err).__name__}: "
+                                     f"{' '.join(str(err).split())[:200]}): start a new run with another --out") from None
         changed = [f"{k}: checkpoint {saved[k]!r} vs now {getattr(cfg, k)!r}"
                    for k in RESUME_MUST_MATCH if saved[k] != getattr(cfg, k)]
         if changed:
@@ -86,23 +90,28 @@ def train(cfg: TrainConfig) -> Path:
         try:
             G.load_state_dict(ckpt["generator"])
             D.load_state_dict(ckpt["discriminator"])
-            for opt, saved in ((opt_g, ckpt["opt_g"]), (opt_d, ckpt["opt_d"])):
+            for opt, state in ((opt_g, ckpt["opt_g"]), (opt_d, ckpt["opt_d"])):
                 own = [(group["lr"], group["capturable"]) for group in opt.param_groups]
-                opt.load_state_dict(saved)
+                opt.load_state_dict(state)
                 for group, (rate, capturable) in zip(opt.param_groups, own):  # this run's device, not the checkpoint's
                     group["lr"], group["capturable"] = rate, capturable
             if ema is not None:
                 ema.load_state_dict(ckpt["ema"])
+            set_rng_state(ckpt["rng"])
+            step, elapsed = ckpt["step"], ckpt["elapsed"]
         except (RuntimeError, ValueError, KeyError) as err:
             detail = " ".join(str(err).split())[:300]
             raise CheckpointMismatch(f"{ckpt_path} does not fit the {cfg.arch!r} models this code builds "
                                      f"({detail}); it was written by another version of the architecture: "
                                      "start a new run with another --out") from None
-        set_rng_state(ckpt["rng"])
-        noise.set_state(ckpt["noise_rng"])
-        step, elapsed = ckpt["step"], ckpt["elapsed"]
+        try:
+            noise.set_state(ckpt["noise_rng"])
+        except RuntimeError:  # saved on another kind of device (a CUDA generator's state is not a CPU one's)
+            noise.manual_seed(cfg.seed + 1 + step)
         if main:
             truncate_metrics(out / "metrics.jsonl", step)
+    elif main:
+        (out / "metrics.jsonl").unlink(missing_ok=True)  # left by a run killed before its first checkpoint
 
     total = cfg.steps or max(1, round((cfg.epochs or 5) * data.batches_per_epoch / cfg.d_steps))
     # channels_last suits oneDNN and cuDNN convolutions alike; it leaves Linear layers as they are.
@@ -143,7 +152,7 @@ def train(cfg: TrainConfig) -> Path:
 
     def checkpoint() -> None:
         save_checkpoint({
-            "step": step, "elapsed": elapsed + time.monotonic() - t0, "config": asdict(cfg),
+            "step": step, "elapsed": used(), "config": asdict(cfg),
             "model_config": G.config, "generator": unwrap(G).state_dict(), "discriminator": unwrap(D).state_dict(),
             "ema": ema.state_dict() if ema is not None else {}, "opt_g": opt_g.state_dict(),
             "opt_d": opt_d.state_dict(), "rng": rng_state(), "noise_rng": noise.get_state(),
@@ -200,9 +209,15 @@ def train(cfg: TrainConfig) -> Path:
 
     t0 = time.monotonic()
     window_t, window_step = t0, step
+
+    def used() -> float:
+        """Seconds of training so far, the parts before a resume included: a time limit counts them all."""
+        return elapsed + time.monotonic() - t0
+
+    timed_out = cfg.time_limit is not None and elapsed >= cfg.time_limit  # killed while exporting
     bar = tqdm(total=total, initial=step, disable=not main, unit="step", dynamic_ncols=True)
-    while step < total:
-        seconds = time.monotonic() - t0
+    while step < total and not timed_out:
+        seconds = used()
         settled, code_w = settling(step, total, seconds, cfg), code_weight(step, total, seconds, cfg)
         if cfg.lr_decay:
             for opt in (opt_d, opt_g):
@@ -224,7 +239,7 @@ def train(cfg: TrainConfig) -> Path:
         logging = step % cfg.log_every == 0 or step == total
 
         # 3. Log, draw samples, checkpoint (rank 0 only writes).
-        timed_out = cfg.time_limit is not None and dist.any_rank(time.monotonic() - t0 > cfg.time_limit)
+        timed_out = cfg.time_limit is not None and dist.any_rank(used() > cfg.time_limit)
         if logging or step % cfg.checkpoint_every == 0 or timed_out:
             if dist.any_rank(nonfinite):
                 where = f"{ckpt_path} (step {load_checkpoint(ckpt_path)['step']})" if ckpt_path.exists() else "none yet"
@@ -250,13 +265,11 @@ def train(cfg: TrainConfig) -> Path:
             if main:
                 checkpoint()
                 plot_losses(out / "metrics.jsonl", out / "losses.png")
-        if timed_out:
-            break
     bar.close()
 
     model_dir = out / "model"
     if main:
-        wall = elapsed + time.monotonic() - t0
+        wall = used()
         final = ema if ema is not None else unwrap(G)
         recalibrate_batchnorm(final, seed=cfg.seed + 777)
         sample = save_samples(f"step_{step:06d}.png")
