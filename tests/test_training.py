@@ -218,6 +218,7 @@ def test_existing_run_and_mismatched_resume_are_refused(tmp_path, mnist_dir, cap
     (["--epochs", "0"], "--epochs must be above 0"), (["--time-limit", "0"], "--time-limit must be above 0"),
     (["--lr", "-1"], "--lr must be above 0"), (["--latent-dim", "0"], "--latent-dim must be at least 1"),
     (["--ema-decay", "1"], "--ema-decay must be at least 0 and below 1"),
+    (["--batch-size", "70000"], "more than MNIST's 60,000 training digits"),
     (["--device", "gpu"], "unknown device 'gpu'"), (["--resume"], "--resume continues the run in --out"),
 ])
 def test_cli_refuses_bad_values_in_a_sentence(args, message, capsys):

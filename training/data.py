@@ -6,6 +6,7 @@ from pathlib import Path
 import torch
 from torchvision.datasets import MNIST
 
+MNIST_TRAIN_IMAGES = 60_000
 IDX_FILES = ["train-images-idx3-ubyte", "train-labels-idx1-ubyte",
              "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"]
 

@@ -29,6 +29,7 @@ import torch
 from torch import nn
 
 from gan_models import ModelLoadError, device_named, generate, load_generator, resolve_source
+from gan_models.sampling import labels_for
 
 from .classifier import ClassifierLoadError, DigitClassifier, embed, load_classifier
 from .data import DataNotFoundError, load_mnist
@@ -91,9 +92,7 @@ def evaluate_generator(generator: nn.Module, n: int = 10_000, seed: int = 0, dat
         raise ValueError("this is a Stacked MNIST generator (3 channels): evaluate it with --stacked")
     clf = load_classifier(device=_classifier_device(generator))
     images = generate(generator, n, seed)
-    # Conditional models given no digit draw labels 0..9 in turn.
-    labels = torch.arange(n) % generator.num_classes if getattr(generator, "num_classes", 0) else None
-    return _against_test_set(clf, images, data_dir, seed, labels)
+    return _against_test_set(clf, images, data_dir, seed, labels_for(generator, n, None))  # as generate drew them
 
 
 def evaluate_real(n: int = 10_000, seed: int = 0, data_dir: str | None = None,
@@ -143,9 +142,8 @@ def quick_metrics(generator: nn.Module, device: torch.device | str = "cpu", n: i
     if stacked:
         scores = stacked_scores(clf, images)
     else:
-        labels = torch.arange(n) % generator.num_classes if getattr(generator, "num_classes", 0) else None
         ref = clf.reference
-        scores = score_digits(clf, images, ref["mu"], ref["cov"], ref["features"], labels)
+        scores = score_digits(clf, images, ref["mu"], ref["cov"], ref["features"], labels_for(generator, n, None))
         del scores["hist"]  # training logs take scalars only
     # Six significant digits keep metrics.jsonl and the model card readable and lose nothing that matters.
     return {k: float(f"{v:.6g}") if isinstance(v, float) else v for k, v in scores.items()}

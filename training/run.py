@@ -22,7 +22,7 @@ from gan_models import list_models
 
 from . import distributed as dist
 from .cuda_graph import CaptureFailed
-from .data import DataNotFoundError
+from .data import MNIST_TRAIN_IMAGES, DataNotFoundError
 from .device import pick_device
 from .losses import LOSSES
 from .config import TrainConfig, arch_defaults, default_batch_size
@@ -106,6 +106,9 @@ def parse_args(argv: list[str] | None = None) -> TrainConfig:
     for name in ("epochs", "time_limit", "lr"):
         if getattr(args, name) is not None and not getattr(args, name) > 0:  # NaN fails too
             p.error(f"--{name.replace('_', '-')} must be above 0")
+    if args.batch_size is not None and args.batch_size * dist.world_size() > MNIST_TRAIN_IMAGES:
+        p.error(f"--batch-size: a global batch of {args.batch_size * dist.world_size():,} is more than MNIST's "
+                f"{MNIST_TRAIN_IMAGES:,} training digits")
     if not 0 <= args.ema_decay < 1:
         p.error(f"--ema-decay must be at least 0 and below 1; got {args.ema_decay}")
     if args.eval_every < 0:
