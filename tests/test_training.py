@@ -11,7 +11,7 @@ import pytest
 import torch
 from safetensors.torch import load_file
 
-from gan_models import create_model, list_models, load_generator
+from gan_models import create_model, list_models, load_generator, read_card
 from training import train as train_module
 from training.losses import LOSSES, code_loss, d_loss, g_loss, gradient_penalty
 from training.run import main as run_main, parse_args
@@ -243,7 +243,7 @@ def test_unreadable_checkpoint_is_refused_in_a_sentence(tmp_path, mnist_dir, cap
 def killed_at_step_3(tmp_path: Path, mnist_dir: Path, **changes) -> TrainConfig:
     """A finished 6-step mlp run made to look killed after its step-3 checkpoint, with `changes` to
     that checkpoint; returns the config that resumes it."""
-    cfg = config(tmp_path, mnist_dir, arch="mlp", time_limit=1000)
+    cfg = config(tmp_path, mnist_dir, arch="mlp", time_limit=1000, command="python -m training.run --arch mlp")
     train(cfg)
     path = tmp_path / "run" / "checkpoints" / "last.pt"
     ckpt = torch.load(path, weights_only=True)
@@ -266,6 +266,15 @@ def test_resume_takes_a_noise_state_saved_on_another_kind_of_device(tmp_path, mn
     cuda_state = torch.zeros(16, dtype=torch.uint8)  # a CUDA generator's state; a CPU one's is 5,056 bytes
     model_dir = train(killed_at_step_3(tmp_path, mnist_dir, noise_rng=cuda_state))
     assert "steps: 6" in (model_dir / "README.md").read_text()
+    assert read_card(model_dir).data.training_command == "python -m training.run --arch mlp"
+
+
+def test_the_card_gives_each_part_of_a_run_resumed_with_other_settings(tmp_path, mnist_dir):
+    cfg = killed_at_step_3(tmp_path, mnist_dir)
+    cfg.steps, cfg.command = 8, "python -m training.run --arch mlp --steps 8"
+    model_dir = train(cfg)
+    assert read_card(model_dir).data.training_command == (
+        "python -m training.run --arch mlp\npython -m training.run --arch mlp --steps 8 --resume  # from step 3")
 
 
 def test_a_fresh_start_drops_the_metrics_of_a_run_killed_before_its_first_checkpoint(tmp_path, mnist_dir):

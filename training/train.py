@@ -23,9 +23,11 @@ from .report import append_metrics, card_body, plot_losses, truncate_metrics
 from .schedule import code_weight, ema_decay, settling
 from .stabilize import apply_spectral_norm, recalibrate_batchnorm, update_ema
 
-# A resumed run must match the checkpoint on everything that shapes the weights.
+# A resumed run must match the checkpoint on these settings: they shape the weights from the first step.
 RESUME_MUST_MATCH = ("arch", "conditional", "loss", "dataset", "batch_size", "seed", "d_steps", "latent_dim",
                      "codes", "code_weight", "code_fade", "ema", "ema_decay", "lr", "gp_weight", "spectral_norm")
+# These it may change (to train on, or to settle at the end); the model card then gives each part's command.
+RESUME_MAY_CHANGE = ("steps", "epochs", "time_limit", "lr_decay", "top_k", "precision")
 
 
 class TrainingDiverged(RuntimeError):
@@ -73,6 +75,7 @@ def train(cfg: TrainConfig) -> Path:
     # noise a single process with the same global batch would.
     noise = torch.Generator(device).manual_seed(cfg.seed + 1)
     step, elapsed = 0, 0.0
+    commands = [cfg.command]  # one per part of a run resumed with other settings, for the model card
 
     if cfg.resume:
         try:
@@ -99,6 +102,9 @@ def train(cfg: TrainConfig) -> Path:
                 ema.load_state_dict(ckpt["ema"])
             set_rng_state(ckpt["rng"])
             step, elapsed = ckpt["step"], ckpt["elapsed"]
+            commands = ckpt.get("commands", [ckpt["config"]["command"]])
+            if any(ckpt["config"].get(k) != getattr(cfg, k) for k in RESUME_MAY_CHANGE):
+                commands = [*commands, f"{cfg.command} --resume  # from step {step}"]
         except (RuntimeError, ValueError, KeyError) as err:
             detail = " ".join(str(err).split())[:300]
             raise CheckpointMismatch(f"{ckpt_path} does not fit the {cfg.arch!r} models this code builds "
@@ -156,6 +162,7 @@ def train(cfg: TrainConfig) -> Path:
             "model_config": G.config, "generator": unwrap(G).state_dict(), "discriminator": unwrap(D).state_dict(),
             "ema": ema.state_dict() if ema is not None else {}, "opt_g": opt_g.state_dict(),
             "opt_d": opt_d.state_dict(), "rng": rng_state(), "noise_rng": noise.get_state(),
+            "commands": commands,
         }, ckpt_path)
 
     nonfinite = torch.zeros((), dtype=torch.bool, device=device)
@@ -275,11 +282,11 @@ def train(cfg: TrainConfig) -> Path:
         sample = save_samples(f"step_{step:06d}.png")
         metrics = quick_metrics(final, device) if cfg.eval_every else None
         card = {"loss": cfg.loss, "steps": step, "batch_size": cfg.batch_size, "dataset": cfg.dataset,
-                "conditional": cfg.conditional, "training_command": cfg.command,
+                "conditional": cfg.conditional, "training_command": "\n".join(commands),
                 "training_time_s": round(wall, 1), "ema": cfg.ema, "training_device": describe_device(device)}
         if metrics:
             card["quality"] = metrics  # "metrics" is a reserved Hub card field (a list of metric ids)
-        save_generator(final, model_dir, card, card_body(cfg.arch, cfg.command, step, wall, cfg.loss,
+        save_generator(final, model_dir, card, card_body(cfg.arch, "\n".join(commands), step, wall, cfg.loss,
                                                          metrics, "samples.png"))
         (model_dir / "samples.png").write_bytes(sample.read_bytes())
     dist.barrier()
