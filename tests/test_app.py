@@ -83,7 +83,15 @@ def test_a_slow_hub_download_holds_up_no_other_model(app, app_models, tmp_path, 
         return resolve(source)
 
     monkeypatch.setattr(app.gan_models, "resolve_source", slow_hub)
-    slow = threading.Thread(target=lambda: pytest.raises(gr.Error, app.load_model, "owner/slow"))
+    failures = []
+
+    def load_slow():
+        try:
+            app.load_model("owner/slow")
+        except gr.Error as err:
+            failures.append(err.message)
+
+    slow = threading.Thread(target=load_slow)
     slow.start()
     try:
         assert downloading.wait(10)
@@ -94,6 +102,7 @@ def test_a_slow_hub_download_holds_up_no_other_model(app, app_models, tmp_path, 
     finally:
         release.set()
         slow.join(10)
+    assert failures == ["Model 'owner/slow' could not be loaded: offline"]
 
 
 def test_the_queue_rebuilds_its_monitoring_summary_every_100_events_not_every_event(app):

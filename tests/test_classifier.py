@@ -3,7 +3,7 @@ import torch
 from safetensors.torch import save_file
 
 from training.classifier import (ASSET, ClassifierLoadError, DigitClassifier, accuracy, augment, embed,
-                                 load_classifier, reference_stats, save_classifier)
+                                 load_classifier, main as classifier_main, reference_stats, save_classifier)
 from training.data import load_mnist
 
 
@@ -58,3 +58,12 @@ def test_mismatched_file_is_refused(tmp_path):
     save_file({"body.0.weight": torch.zeros(3)}, path)
     with pytest.raises(ClassifierLoadError, match="cannot load"):
         load_classifier(path)
+
+
+@pytest.mark.parametrize("args,message", [(["--epochs", "0"], "--epochs must be at least 1"),
+                                          (["--batch-size", "70000"], "at most MNIST's 60,000"),
+                                          (["--lr", "0"], "--lr must be above 0")])
+def test_cli_refuses_bad_values_in_a_sentence(args, message, capsys):
+    with pytest.raises(SystemExit):
+        classifier_main(args)
+    assert message in capsys.readouterr().err

@@ -19,7 +19,7 @@ def test_two_process_run_matches_single_process(tmp_path, mnist_dir):
     common = ["--arch", "dcgan", "--steps", "6", "--log-every", "2", "--checkpoint-every", "3",
               "--data-dir", str(mnist_dir), "--device", "cpu", "--lr", "2e-4"]
     ddp = subprocess.run([sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2",
-                          "-m", "training.run", *common, "--batch-size", "32", "--out", str(tmp_path / "ddp")],
+                          "--log-dir", str(tmp_path / "torchrun"), "-m", "training.run", *common, "--batch-size", "32", "--out", str(tmp_path / "ddp")],
                          cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert ddp.returncode == 0, ddp.stderr[-2000:]
     assert ddp.stdout.count("exported") == 1, "only rank 0 exports"

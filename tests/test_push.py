@@ -39,6 +39,13 @@ def test_run_without_model_is_refused(tmp_path, capsys):
     assert "has no complete model/ folder" in capsys.readouterr().err
 
 
+def test_a_folder_that_cannot_be_staged_is_not_called_an_upload_failure(run_dir, capsys):
+    (run_dir / "hub").write_text("a file where the staging folder goes")
+    assert push_main([str(run_dir), "--repo-id", "me/digits", "--dry-run"]) == 1
+    err = capsys.readouterr().err
+    assert "cannot stage the model in" in err and "upload" not in err
+
+
 def test_missing_token_says_how_to_log_in(run_dir, monkeypatch, capsys):
     monkeypatch.setattr(push_module, "get_token", lambda: None)
     assert push_main([str(run_dir), "--repo-id", "me/digits"]) == 1

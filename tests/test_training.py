@@ -1,6 +1,7 @@
 """The shared trainer: outputs, every loss, resume after SIGKILL, divergence, CLI errors."""
 
 import json
+import os
 import signal
 import subprocess
 import sys
@@ -163,8 +164,11 @@ def test_non_finite_loss_stops_and_keeps_last_good_checkpoint(tmp_path, mnist_di
 
 
 def test_cli_errors_are_one_sentence_not_a_traceback(tmp_path, mnist_dir):
+    # An unreachable proxy makes the MNIST download fail on a machine with a network too.
+    offline = {**os.environ, "http_proxy": "http://127.0.0.1:9", "https_proxy": "http://127.0.0.1:9"}
+
     def cli(*args: str) -> subprocess.CompletedProcess:
-        return subprocess.run([sys.executable, "-m", "training.run", *args], cwd=ROOT,
+        return subprocess.run([sys.executable, "-m", "training.run", *args], cwd=ROOT, env=offline,
                               capture_output=True, text=True, timeout=120)
 
     unknown = cli("--arch", "dcgn")
@@ -352,6 +356,8 @@ def test_ema_update_takes_its_decay_as_a_number_or_a_tensor():
     torch.manual_seed(0)
     G, by_number, by_tensor = create_model("dcgan")[0], create_model("dcgan")[0], create_model("dcgan")[0]
     by_tensor.load_state_dict(by_number.state_dict())
+    G(torch.randn(8, G.latent_dim))  # train mode: BatchNorm statistics move away from the fresh copies
+    assert not all(torch.equal(a, b) for a, b in zip(G.buffers(), by_tensor.buffers()))
     before = [p.clone() for p in by_number.parameters()]
     update_ema(by_number, G, 0.9)
     update_ema(by_tensor, G, torch.tensor(0.9))

@@ -22,7 +22,7 @@ from safetensors import SafetensorError, safe_open
 from safetensors.torch import save_file
 from torch import nn
 
-from .data import DataNotFoundError, load_mnist
+from .data import MNIST_TRAIN_IMAGES, DataNotFoundError, load_mnist
 from .metrics import feature_stats
 
 ASSET = Path(__file__).parent / "assets" / "mnist_classifier.safetensors"
@@ -187,6 +187,13 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--seed", type=int, default=0, help="random seed (weights, data order, augmentation)")
     p.add_argument("--out", default=str(ASSET), help="safetensors file to write")
     args = p.parse_args(argv)
+    for name in ("epochs", "batch_size"):
+        if getattr(args, name) < 1:
+            p.error(f"--{name.replace('_', '-')} must be at least 1")
+    if args.batch_size > MNIST_TRAIN_IMAGES:
+        p.error(f"--batch-size must be at most MNIST's {MNIST_TRAIN_IMAGES:,} training digits")
+    if not args.lr > 0:
+        p.error("--lr must be above 0")
     command = "python -m training.classifier " + shlex.join(sys.argv[1:] if argv is None else argv)
     t0 = time.monotonic()
     try:

@@ -50,7 +50,11 @@ def stage(run_dir: Path) -> Path:
 def push(run_dir: Path, repo_id: str, private: bool = False, revision: str | None = None,
          dry_run: bool = False) -> list[str]:
     """Stage RUN_DIR/model and upload it (unless `dry_run`); returns the staged file names."""
-    staged = stage(run_dir)
+    try:
+        staged = stage(run_dir)
+    except OSError as err:  # here, not in the upload: a folder that cannot be written or read
+        raise PushError(f"cannot stage the model in {run_dir / STAGE} ({err}): "
+                        "the run folder must be writable") from None
     files = sorted(p.name for p in staged.iterdir())
     if dry_run:
         return files
