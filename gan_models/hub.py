@@ -42,12 +42,13 @@ def save_generator(generator: nn.Module, folder: str | Path, card: dict | None =
     state = {k: v.detach().cpu().contiguous() for k, v in generator.state_dict().items()}
     save_file(state, folder / WEIGHTS, metadata={"format": "pt"})
     (folder / CONFIG).write_text(json.dumps(generator.config, indent=2) + "\n")
-    data = ModelCardData(**_card_defaults(generator.config), **(card or {}))
+    data = ModelCardData(**card_defaults(generator.config), **(card or {}))
     ModelCard(f"---\n{data.to_yaml()}\n---\n{card_body}").save(folder / CARD)
     return folder
 
 
-def _card_defaults(config: dict) -> dict:
+def card_defaults(config: dict) -> dict:
+    """The model card fields every digitgan generator gets: library, licence, tags, dataset, task."""
     conditional = config.get("num_classes", 0) > 0
     task = "conditional-image-generation" if conditional else "unconditional-image-generation"
     return {

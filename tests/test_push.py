@@ -33,6 +33,14 @@ def test_dry_run_stages_the_exact_folder(run_dir, capsys):
     assert G.num_classes == 10
 
 
+def test_a_card_from_an_older_version_gets_the_fields_it_lacks(run_dir):
+    (run_dir / "model" / "README.md").write_text("---\nloss: ns\ntags:\n- mine\n---\n# an old card\n")
+    assert push_main([str(run_dir), "--repo-id", "me/digits", "--dry-run"]) == 0
+    card = ModelCard.load(run_dir / "hub" / "README.md").data
+    assert card.license == "mit" and card.datasets == ["mnist"] and card.loss == "ns"
+    assert {"mine", "gan", "mnist", "dcgan", "conditional-image-generation"} <= set(card.tags)
+
+
 def test_run_without_model_is_refused(tmp_path, capsys):
     (tmp_path / "run").mkdir()
     assert push_main([str(tmp_path / "run"), "--repo-id", "me/digits", "--dry-run"]) == 1

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from huggingface_hub import HfApi, ModelCard, get_token
 
-from gan_models.hub import CARD, CONFIG, WEIGHTS, read_config
+from gan_models.hub import CARD, CONFIG, WEIGHTS, card_defaults, read_config
 
 STAGE = "hub"
 
@@ -38,11 +38,9 @@ def stage(run_dir: Path) -> Path:
     if (run_dir / "losses.png").exists():
         shutil.copy2(run_dir / "losses.png", staged / "losses.png")
     card = ModelCard.load(staged / CARD)
-    card.data.library_name = card.data.library_name or "pytorch"
-    card.data.license = card.data.license or "mit"
-    task = "conditional" if config.get("num_classes") else "unconditional"
-    card.data.tags = sorted(set(card.data.tags or []) | {"gan", "mnist", f"{task}-image-generation"})
-    card.data.datasets = card.data.datasets or ["mnist"]
+    for key, value in card_defaults(config).items():  # what a card from an older version may lack
+        have = getattr(card.data, key, None)
+        setattr(card.data, key, sorted(set(have or []) | set(value)) if key == "tags" else have or value)
     card.save(staged / CARD)
     return staged
 
