@@ -103,7 +103,8 @@ def train(cfg: TrainConfig) -> Path:
             set_rng_state(ckpt["rng"])
             step, elapsed = ckpt["step"], ckpt["elapsed"]
             commands = ckpt.get("commands", [ckpt["config"]["command"]])
-            if any(ckpt["config"].get(k) != getattr(cfg, k) for k in RESUME_MAY_CHANGE):
+            if any(ckpt["config"].get(k, TrainConfig.__dataclass_fields__[k].default) != getattr(cfg, k)
+                   for k in RESUME_MAY_CHANGE):
                 commands = [*commands, f"{cfg.command} --resume  # from step {step}"]
         except (RuntimeError, ValueError, KeyError) as err:
             detail = " ".join(str(err).split())[:300]
