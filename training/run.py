@@ -26,7 +26,8 @@ from .data import MNIST_TRAIN_IMAGES, DataNotFoundError
 from .device import pick_device
 from .losses import LOSSES
 from .config import TrainConfig, arch_defaults, default_batch_size
-from .train import CheckpointMismatch, TrainingDiverged, train
+from .checkpoint import CheckpointMismatch
+from .train import TrainingDiverged, train
 
 
 def recipes(key: str) -> str:

@@ -12,7 +12,7 @@ from tqdm import tqdm
 from gan_models import create_model, grid, sample_latents, save_generator, to_pil, to_uint8, unwrap
 
 from . import distributed as dist
-from .checkpoint import load_checkpoint, rng_state, save_checkpoint, set_rng_state
+from .checkpoint import load_checkpoint, resume, rng_state, save_checkpoint
 from .config import TrainConfig
 from .cuda_graph import GraphedStep
 from .data import DigitBatches, load_mnist
@@ -23,19 +23,8 @@ from .report import append_metrics, card_body, plot_losses, truncate_metrics
 from .schedule import code_weight, ema_decay, settling
 from .stabilize import apply_spectral_norm, recalibrate_batchnorm, update_ema
 
-# A resumed run must match the checkpoint on these settings: they shape the weights from the first step.
-RESUME_MUST_MATCH = ("arch", "conditional", "loss", "dataset", "batch_size", "seed", "d_steps", "latent_dim",
-                     "codes", "code_weight", "code_fade", "ema", "ema_decay", "lr", "gp_weight", "spectral_norm")
-# These it may change (to train on, or to settle at the end); the model card then gives each part's command.
-RESUME_MAY_CHANGE = ("steps", "epochs", "time_limit", "lr_decay", "top_k", "precision")
-
-
 class TrainingDiverged(RuntimeError):
     """A loss became NaN or infinite; the last good checkpoint is kept."""
-
-
-class CheckpointMismatch(ValueError):
-    """`--resume` was asked with settings that differ from the checkpoint's."""
 
 
 def train(cfg: TrainConfig) -> Path:
@@ -78,43 +67,7 @@ def train(cfg: TrainConfig) -> Path:
     commands = [cfg.command]  # one per part of a run resumed with other settings, for the model card
 
     if cfg.resume:
-        try:
-            ckpt = load_checkpoint(ckpt_path)
-            # A setting the checkpoint predates had its default value then.
-            saved = {k: ckpt["config"].get(k, TrainConfig.__dataclass_fields__[k].default) for k in RESUME_MUST_MATCH}
-        except Exception as err:  # truncated, empty or foreign file: torch.load has many ways to say so
-            raise CheckpointMismatch(f"{ckpt_path} cannot be read as a checkpoint ({type(err).__name__}: "
-                                     f"{' '.join(str(err).split())[:200]}): start a new run with another --out") from None
-        changed = [f"{k}: checkpoint {saved[k]!r} vs now {getattr(cfg, k)!r}"
-                   for k in RESUME_MUST_MATCH if saved[k] != getattr(cfg, k)]
-        if changed:
-            raise CheckpointMismatch("cannot resume with different settings (" + "; ".join(changed) +
-                                     "): rerun with the original arguments plus --resume")
-        try:
-            G.load_state_dict(ckpt["generator"])
-            D.load_state_dict(ckpt["discriminator"])
-            for opt, state in ((opt_g, ckpt["opt_g"]), (opt_d, ckpt["opt_d"])):
-                own = [(group["lr"], group["capturable"]) for group in opt.param_groups]
-                opt.load_state_dict(state)
-                for group, (rate, capturable) in zip(opt.param_groups, own):  # this run's device, not the checkpoint's
-                    group["lr"], group["capturable"] = rate, capturable
-            if ema is not None:
-                ema.load_state_dict(ckpt["ema"])
-            set_rng_state(ckpt["rng"])
-            step, elapsed = ckpt["step"], ckpt["elapsed"]
-            commands = ckpt.get("commands", [ckpt["config"]["command"]])
-            if any(ckpt["config"].get(k, TrainConfig.__dataclass_fields__[k].default) != getattr(cfg, k)
-                   for k in RESUME_MAY_CHANGE):
-                commands = [*commands, f"{cfg.command} --resume  # from step {step}"]
-        except (RuntimeError, ValueError, KeyError) as err:
-            detail = " ".join(str(err).split())[:300]
-            raise CheckpointMismatch(f"{ckpt_path} does not fit the {cfg.arch!r} models this code builds "
-                                     f"({detail}); it was written by another version of the architecture: "
-                                     "start a new run with another --out") from None
-        try:
-            noise.set_state(ckpt["noise_rng"])
-        except RuntimeError:  # saved on another kind of device (a CUDA generator's state is not a CPU one's)
-            noise.manual_seed(cfg.seed + 1 + step)
+        step, elapsed, commands = resume(ckpt_path, cfg, G, D, (opt_g, opt_d), ema, noise)
         if main:
             truncate_metrics(out / "metrics.jsonl", step)
     elif main:
