@@ -42,7 +42,7 @@ def save_generator(generator: nn.Module, folder: str | Path, card: dict | None =
     state = {k: v.detach().cpu().contiguous() for k, v in generator.state_dict().items()}
     save_file(state, folder / WEIGHTS, metadata={"format": "pt"})
     (folder / CONFIG).write_text(json.dumps(generator.config, indent=2) + "\n")
-    data = ModelCardData(**card_defaults(generator.config), **(card or {}))
+    data = ModelCardData(**{**card_defaults(generator.config), **(card or {})})  # the caller's fields win
     ModelCard(f"---\n{data.to_yaml()}\n---\n{card_body}").save(folder / CARD)
     return folder
 
@@ -94,8 +94,8 @@ def resolve_source(source: str | Path) -> Path:
     try:
         return Path(snapshot_download(repo_id, revision=revision or None, allow_patterns=HUB_FILES))
     except Exception as err:  # network, auth, offline cache miss: all mean "cannot load this source"
-        raise ModelLoadError(f"could not fetch {source!r} from the Hugging Face Hub "
-                             f"({type(err).__name__}: {err})") from None
+        raise ModelLoadError(f"could not fetch {source!r} from the Hugging Face Hub, and it is no folder in "
+                             f"{Path.cwd()} either ({type(err).__name__}: {err})") from None
 
 
 def read_config(folder: Path) -> dict:

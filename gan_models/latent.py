@@ -49,11 +49,11 @@ def slerp(a: torch.Tensor, b: torch.Tensor, t: torch.Tensor | float, eps: float 
     t = torch.as_tensor(t, dtype=a.dtype, device=a.device)
     scalar = t.dim() == 0
     t = t.reshape(-1, 1)
-    cos = (a / a.norm()).dot(b / b.norm()).clamp(-1.0, 1.0)
-    omega = torch.arccos(cos)
-    if omega.abs() < eps:  # (nearly) parallel vectors: slerp degenerates to lerp
+    norms = a.norm() * b.norm()
+    omega = torch.arccos((a.dot(b) / norms).clamp(-1.0, 1.0)) if norms > 0 else torch.zeros((), dtype=a.dtype)
+    so = torch.sin(omega)
+    if so.abs() < eps:  # parallel, opposite or zero vectors: no one great circle joins them, so a straight line
         out = a + (b - a) * t
     else:
-        so = torch.sin(omega)
         out = (torch.sin((1 - t) * omega) / so) * a + (torch.sin(t * omega) / so) * b
     return out[0] if scalar else out

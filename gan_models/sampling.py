@@ -42,14 +42,21 @@ def labels_for(generator: nn.Module, n: int, digit: int | None) -> torch.Tensor 
 @torch.no_grad()
 def generate(generator: nn.Module, n: int, seed: int, digit: int | None = None,
              truncation: float | None = None, batch_size: int = 1000) -> torch.Tensor:
-    """`n` images from `seed` as uint8 (n, C, 28, 28); the same arguments give the same images."""
+    """`n` images from `seed` as uint8 (n, C, 28, 28); the same arguments give the same images.
+
+    Draws in eval mode, as a trained model is used: in train mode BatchNorm would take the batch's own
+    statistics (so the images would depend on `n`) and overwrite its running ones."""
     device = next(generator.parameters()).device
     z = sample_latents(n, generator.latent_dim, seed, truncation)
     labels = labels_for(generator, n, digit)
-    chunks = []
-    for i in range(0, n, batch_size):
-        y = None if labels is None else labels[i:i + batch_size].to(device)
-        chunks.append(to_uint8(generator(z[i:i + batch_size].to(device), y)))
+    was_training, chunks = generator.training, []
+    generator.eval()
+    try:
+        for i in range(0, n, batch_size):
+            y = None if labels is None else labels[i:i + batch_size].to(device)
+            chunks.append(to_uint8(generator(z[i:i + batch_size].to(device), y)))
+    finally:
+        generator.train(was_training)
     return torch.cat(chunks)
 
 

@@ -25,9 +25,13 @@ def test_slerp_endpoints_and_constant_norm():
     assert lerp(a, b, 0.5).norm() < a.norm() * 0.9
 
 
-def test_slerp_of_parallel_vectors_falls_back_to_lerp():
+def test_slerp_of_parallel_opposite_or_zero_vectors_falls_back_to_lerp():
     a = torch.ones(3)
     assert torch.allclose(slerp(a, 2 * a, 0.5), torch.full((3,), 1.5))
+    t = torch.linspace(0, 1, 5)
+    z = torch.randn(100)
+    for start, end in ((z, -z), (torch.zeros(100), z), (z, torch.zeros(100))):
+        assert torch.allclose(slerp(start, end, t), lerp(start, end, t))  # finite: no division by sin(0) or sin(pi)
 
 
 def test_sample_latents_is_seeded_and_truncated():

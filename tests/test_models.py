@@ -6,7 +6,8 @@ import pytest
 import torch
 from safetensors.torch import load_file, save_file
 
-from gan_models import ModelLoadError, create_model, list_models, load_generator, save_generator, training_recipe
+from gan_models import (ModelLoadError, create_model, generate, list_models, load_generator, read_card,
+                        save_generator, training_recipe)
 
 CASES = [(arch, nc, ch) for arch in list_models() for nc, ch in [(0, 1), (10, 1), (0, 3)]]
 
@@ -73,6 +74,12 @@ def test_save_load_round_trip(tmp_path, arch, num_classes, channels):
     assert torch.equal(G(z, y), loaded(z, y))
 
 
+def test_card_fields_given_to_save_generator_win_over_the_defaults(tmp_path):
+    save_generator(make("mlp")[0], tmp_path, card={"license": "apache-2.0", "tags": ["mine"]})
+    card = read_card(tmp_path).data
+    assert card.license == "apache-2.0" and card.tags == ["mine"] and card.datasets == ["mnist"]
+
+
 def test_strict_load_names_every_mismatch(tmp_path):
     G, _ = make("dcgan")
     save_generator(G, tmp_path)
@@ -117,6 +124,16 @@ def test_config_values_the_layers_refuse_are_a_load_error(tmp_path, config):
     (tmp_path / "config.json").write_text(json.dumps(config))
     with pytest.raises(ModelLoadError, match="config.json"):
         load_generator(tmp_path)
+
+
+@pytest.mark.parametrize("arch", list_models())
+def test_generate_draws_in_eval_mode_and_leaves_the_model_as_it_was(arch):
+    G = create_model(arch).generator  # fresh from the factory: in train mode
+    stats = [b.clone() for b in G.buffers()]
+    generate(G, 1, seed=3)  # batch statistics of a single sample would fail
+    five = generate(G, 5, seed=3)
+    assert G.training and all(torch.equal(a, b) for a, b in zip(stats, G.buffers()))
+    assert torch.equal(five, generate(G.eval(), 5, seed=3))
 
 
 def test_corrupt_weights_file_is_reported(tmp_path):
