@@ -7,22 +7,33 @@ def sample_latents(n: int, dim: int, seed: int, truncation: float | None = None,
                    device: torch.device | str = "cpu") -> torch.Tensor:
     """`n` standard-normal latents from `seed`; with `truncation`, values beyond ±truncation are redrawn.
 
-    Seeded on the CPU so the same seed gives the same latents on every device.
+    Seeded on the CPU so the same seed gives the same latents on every device, and the first `k` of
+    `n` latents are those of `n = k`: asking for more digits keeps the ones already drawn.
     """
-    gen = torch.Generator().manual_seed(seed)
-    z = torch.randn(n, dim, generator=gen)
+    if truncation is not None and truncation <= 0:
+        raise ValueError("truncation must be positive (try 0.5 to 2; leave it unset for none)")
+    z = _normal(n * dim, seed).view(n, dim)
     if truncation is not None:
-        if truncation <= 0:
-            raise ValueError("truncation must be positive (try 0.5 to 2; leave it unset for none)")
-        # Redraw out-of-range values (the "truncation trick" of BigGAN) until none remain.
-        for _ in range(1000):
+        # Redraw out-of-range values (the "truncation trick" of BigGAN) until none remain; round `i`
+        # offers every position a fresh value of its own, so no latent's redraws depend on the others.
+        for i in range(1000):
             outside = z.abs() > truncation
             if not outside.any():
                 break
-            z[outside] = torch.randn(int(outside.sum()), generator=gen)
+            redraw_seed = (2**62 + seed * 1000 + i) % 2**63  # streams no plain seed below 2**62 uses
+            z[outside] = _normal(n * dim, redraw_seed).view(n, dim)[outside]
         else:  # a tiny truncation could loop for ever: clamp what is left
             z = z.clamp(-truncation, truncation)
     return z.to(device)
+
+
+def _normal(size: int, seed: int) -> torch.Tensor:
+    """`size` standard-normal values from `seed`, each the same whatever `size` is.
+
+    torch's CPU randn makes its values 16 at a time and remakes the last 16 of a draw whose size is
+    not a multiple of 16, so the draw is rounded up to whole 16s."""
+    gen = torch.Generator().manual_seed(seed)
+    return torch.randn(-(-size // 16) * 16, generator=gen)[:size]
 
 
 def latent_code(z: torch.Tensor, codes: int) -> torch.Tensor:

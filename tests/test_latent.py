@@ -43,6 +43,14 @@ def test_sample_latents_is_seeded_and_truncated():
         sample_latents(2, 2, seed=0, truncation=0)
 
 
+@pytest.mark.parametrize("truncation", [None, 1.0])
+def test_more_latents_keep_the_first_ones(truncation):
+    # Asking for more digits in the app must not redraw the ones on screen.
+    many = sample_latents(16, 100, seed=5, truncation=truncation)
+    for n in (1, 3, 9, 15):
+        assert torch.equal(sample_latents(n, 100, seed=5, truncation=truncation), many[:n])
+
+
 def test_latent_code_is_a_uniform_category_read_from_the_first_values():
     z = sample_latents(20_000, 100, seed=0)
     codes = latent_code(z, 10)
