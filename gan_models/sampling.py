@@ -1,4 +1,4 @@
-"""Turning generator output into images: one place for post-processing."""
+"""Drawing digits from a generator: the device, the labels, and post-processing in one place."""
 
 import torch
 from PIL import Image
