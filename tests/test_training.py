@@ -1,27 +1,20 @@
-"""The shared trainer: outputs, every loss, resume after SIGKILL, divergence, CLI errors."""
+"""The shared trainer: outputs, every loss, schedules, divergence, Stacked MNIST, compile, EMA."""
 
 import json
-import os
-import signal
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pytest
 import torch
 from safetensors.torch import load_file
 
-from gan_models import create_model, list_models, load_generator, read_card
+from gan_models import create_model, list_models, load_generator
 from training import train as train_module
 from training.losses import LOSSES, code_loss, d_loss, g_loss, gradient_penalty
-from training.run import main as run_main, parse_args
+from training.run import parse_args
 from training.config import TrainConfig
 from training.schedule import code_weight, ema_decay, settling
 from training.stabilize import update_ema
 from training.train import TrainingDiverged, train
-
-ROOT = Path(__file__).resolve().parents[1]
 
 
 def config(tmp_path: Path, data: Path, **kwargs) -> TrainConfig:
@@ -115,37 +108,6 @@ def test_minimax_generator_gradient_saturates_where_ns_does_not():
     assert grad_minimax.abs().max() < 1e-3 * grad_ns.abs().max()
 
 
-def test_sigkilled_run_resumes_to_identical_weights(tmp_path, mnist_dir):
-    # Every part runs in a fresh process, as a user would run it: thread settings left behind in
-    # this process by other tests would change float rounding, not what resuming does.
-    args = [sys.executable, "-m", "training.run", "--arch", "dcgan", "--ema", "--steps", "40", "--batch-size", "16",
-            "--checkpoint-every", "10", "--sample-every", "20", "--log-every", "5", "--data-dir", str(mnist_dir),
-            "--device", "cpu"]
-    subprocess.run(args + ["--out", str(tmp_path / "whole")], cwd=ROOT, check=True, capture_output=True, timeout=300)
-
-    killed = tmp_path / "killed"
-    proc = subprocess.Popen(args + ["--out", str(killed)], cwd=ROOT, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
-    ckpt = killed / "checkpoints" / "last.pt"
-    deadline = time.monotonic() + 120
-    while not ckpt.exists() and proc.poll() is None and time.monotonic() < deadline:
-        time.sleep(0.05)
-    proc.send_signal(signal.SIGKILL)
-    proc.wait()
-    assert ckpt.exists() and not (killed / "model").exists(), "the run must be killed mid-way"
-    assert torch.load(ckpt, weights_only=True)["step"] < 40
-
-    subprocess.run(args + ["--out", str(killed), "--resume"], cwd=ROOT, check=True, capture_output=True, timeout=300)
-    a, b = load_file(tmp_path / "whole" / "model" / "model.safetensors"), load_file(killed / "model" / "model.safetensors")
-    assert a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)
-    whole = torch.load(tmp_path / "whole" / "checkpoints" / "last.pt", weights_only=True)
-    resumed = torch.load(ckpt, weights_only=True)
-    for part in ("generator", "discriminator"):
-        assert all(torch.equal(whole[part][k], resumed[part][k]) for k in whole[part])
-    steps = [json.loads(line)["step"] for line in (killed / "metrics.jsonl").read_text().splitlines()]
-    assert steps == list(range(5, 41, 5))
-
-
 def test_non_finite_loss_stops_and_keeps_last_good_checkpoint(tmp_path, mnist_dir, monkeypatch):
     calls = {"n": 0}
     real_d_loss = train_module.d_loss
@@ -161,145 +123,6 @@ def test_non_finite_loss_stops_and_keeps_last_good_checkpoint(tmp_path, mnist_di
     ckpt = torch.load(tmp_path / "run" / "checkpoints" / "last.pt", weights_only=True)
     assert ckpt["step"] == 3
     assert all(torch.isfinite(v).all() for v in ckpt["generator"].values() if v.is_floating_point())
-
-
-def test_cli_errors_are_one_sentence_not_a_traceback(tmp_path, mnist_dir):
-    # An unreachable proxy makes the MNIST download fail on a machine with a network too.
-    offline = {**os.environ, "http_proxy": "http://127.0.0.1:9", "https_proxy": "http://127.0.0.1:9"}
-
-    def cli(*args: str) -> subprocess.CompletedProcess:
-        return subprocess.run([sys.executable, "-m", "training.run", *args], cwd=ROOT, env=offline,
-                              capture_output=True, text=True, timeout=120)
-
-    unknown = cli("--arch", "dcgn")
-    assert unknown.returncode == 2 and "invalid choice: 'dcgn'" in unknown.stderr
-    assert all(name in unknown.stderr for name in list_models())
-    empty = tmp_path / "empty"
-    empty.mkdir()
-    missing = cli("--data-dir", str(empty), "--steps", "1", "--out", str(tmp_path / "r"))
-    assert missing.returncode == 1 and "Put the four uncompressed IDX files there" in missing.stderr
-    no_codes = cli("--arch", "mlp", "--codes", "10")
-    assert no_codes.returncode == 2 and "'mlp' has no latent codes; architectures with them: dcgan" in no_codes.stderr
-    for result in (unknown, missing, no_codes):
-        assert "Traceback" not in result.stderr
-
-
-def test_architecture_recipe_fills_only_what_the_command_leaves_out():
-    dcgan = TrainConfig(arch="dcgan")
-    assert (dcgan.loss, dcgan.spectral_norm, dcgan.ema, dcgan.lr_decay, dcgan.top_k) == ("hinge", True, True, 0.0, 1.0)
-    mlp = TrainConfig(arch="mlp")
-    assert (mlp.loss, mlp.spectral_norm) == ("ns", False)
-    explicit = TrainConfig(arch="dcgan", loss="ns", spectral_norm=False)
-    assert (explicit.loss, explicit.spectral_norm) == ("ns", False)
-    assert parse_args(["--arch", "dcgan", "--no-spectral-norm"]).spectral_norm is False
-    assert parse_args(["--arch", "dcgan"]).spectral_norm is True
-
-
-def test_batch_size_default_follows_the_device_and_the_card_command_names_it(monkeypatch):
-    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
-    assert TrainConfig(device="auto").batch_size == TrainConfig(device="cpu").batch_size == 32
-    assert TrainConfig(device="cuda").batch_size == 128
-    assert TrainConfig(device="cpu", batch_size=256).batch_size == 256
-    default = parse_args(["--arch", "dcgan", "--steps", "5"])
-    assert default.batch_size == 32 and default.command.endswith("--steps 5 --batch-size 32")
-    given = parse_args(["--arch", "dcgan", "--batch-size", "64"])
-    assert given.batch_size == 64 and given.command.count("--batch-size") == 1
-
-
-def test_existing_run_and_mismatched_resume_are_refused(tmp_path, mnist_dir, capsys):
-    args = ["--arch", "mlp", "--steps", "3", "--batch-size", "16", "--data-dir", str(mnist_dir),
-            "--out", str(tmp_path / "run")]
-    assert run_main(args) == 0
-    assert run_main(args) == 1
-    assert "already holds a run: pass --resume" in capsys.readouterr().err
-    assert run_main(args + ["--resume", "--loss", "hinge"]) == 1
-    assert "loss: checkpoint 'ns' vs now 'hinge'" in capsys.readouterr().err
-    assert run_main(["--steps", "3", "--data-dir", str(mnist_dir), "--out", str(tmp_path / "new"), "--resume"]) == 1
-    assert "no checkpoint" in capsys.readouterr().err
-
-
-@pytest.mark.parametrize("args,message", [
-    (["--epochs", "0"], "--epochs must be above 0"), (["--time-limit", "0"], "--time-limit must be above 0"),
-    (["--lr", "-1"], "--lr must be above 0"), (["--latent-dim", "0"], "--latent-dim must be at least 1"),
-    (["--ema-decay", "1"], "--ema-decay must be at least 0 and below 1"),
-    (["--batch-size", "70000"], "more than MNIST's 60,000 training digits"),
-    (["--device", "gpu"], "unknown device 'gpu'"), (["--resume"], "--resume continues the run in --out"),
-])
-def test_cli_refuses_bad_values_in_a_sentence(args, message, capsys):
-    with pytest.raises(SystemExit) as exit:
-        parse_args(args)
-    assert exit.value.code == 2 and message in capsys.readouterr().err
-
-
-def test_unreadable_checkpoint_is_refused_in_a_sentence(tmp_path, mnist_dir, capsys):
-    out = tmp_path / "run"
-    (out / "checkpoints").mkdir(parents=True)
-    args = ["--arch", "mlp", "--steps", "3", "--data-dir", str(mnist_dir), "--out", str(out), "--resume"]
-    for content in (b"", b"not a checkpoint", b"PK\x03\x04 truncated zip"):
-        (out / "checkpoints" / "last.pt").write_bytes(content)
-        assert run_main(args) == 1
-        assert "cannot be read as a checkpoint" in capsys.readouterr().err
-    torch.save({"step": 3}, out / "checkpoints" / "last.pt")  # a dict, but not one this code wrote
-    assert run_main(args) == 1
-    assert "cannot be read as a checkpoint" in capsys.readouterr().err
-
-
-def killed_at_step_3(tmp_path: Path, mnist_dir: Path, **changes) -> TrainConfig:
-    """A finished 6-step mlp run made to look killed after its step-3 checkpoint, with `changes` to
-    that checkpoint; returns the config that resumes it."""
-    cfg = config(tmp_path, mnist_dir, arch="mlp", time_limit=1000, command="python -m training.run --arch mlp")
-    train(cfg)
-    path = tmp_path / "run" / "checkpoints" / "last.pt"
-    ckpt = torch.load(path, weights_only=True)
-    torch.save({**ckpt, "step": 3, **changes}, path)
-    for f in (tmp_path / "run" / "model").iterdir():
-        f.unlink()
-    (tmp_path / "run" / "model").rmdir()
-    cfg.resume = True
-    return cfg
-
-
-def test_a_time_limit_counts_the_training_before_a_resume(tmp_path, mnist_dir):
-    cfg = killed_at_step_3(tmp_path, mnist_dir, elapsed=1000.0)  # its time was up: killed while exporting
-    model_dir = train(cfg)
-    assert json.loads((tmp_path / "run" / "metrics.jsonl").read_text().splitlines()[-1])["step"] <= 3
-    assert "steps: 3" in (model_dir / "README.md").read_text()
-
-
-def test_resume_takes_a_noise_state_saved_on_another_kind_of_device(tmp_path, mnist_dir):
-    cuda_state = torch.zeros(16, dtype=torch.uint8)  # a CUDA generator's state; a CPU one's is 5,056 bytes
-    model_dir = train(killed_at_step_3(tmp_path, mnist_dir, noise_rng=cuda_state))
-    assert "steps: 6" in (model_dir / "README.md").read_text()
-    assert read_card(model_dir).data.training_command == "python -m training.run --arch mlp"
-
-
-def test_the_card_gives_each_part_of_a_run_resumed_with_other_settings(tmp_path, mnist_dir):
-    cfg = killed_at_step_3(tmp_path, mnist_dir)
-    cfg.steps, cfg.command = 8, "python -m training.run --arch mlp --steps 8"
-    model_dir = train(cfg)
-    assert read_card(model_dir).data.training_command == (
-        "python -m training.run --arch mlp\npython -m training.run --arch mlp --steps 8 --resume  # from step 3")
-
-
-def test_a_fresh_start_drops_the_metrics_of_a_run_killed_before_its_first_checkpoint(tmp_path, mnist_dir):
-    (tmp_path / "run").mkdir()
-    (tmp_path / "run" / "metrics.jsonl").write_text('{"step": 2, "d_loss": 99.0}\n{"step": 4, "d_loss": 99.0}\n')
-    train(config(tmp_path, mnist_dir, arch="mlp"))
-    records = [json.loads(line) for line in (tmp_path / "run" / "metrics.jsonl").read_text().splitlines()]
-    assert [r["step"] for r in records] == [2, 4, 6] and all(r["d_loss"] != 99.0 for r in records)
-
-
-def test_an_interrupted_run_says_how_to_go_on(tmp_path, mnist_dir, monkeypatch, capsys):
-    def interrupted(cfg):
-        raise KeyboardInterrupt
-    monkeypatch.setattr("training.run.train", interrupted)
-    out = tmp_path / "run"
-    assert run_main(["--arch", "mlp", "--steps", "3", "--out", str(out)]) == 130
-    assert "before the first checkpoint: rerun the same command" in capsys.readouterr().err
-    (out / "checkpoints").mkdir(parents=True)
-    (out / "checkpoints" / "last.pt").write_bytes(b"")
-    assert run_main(["--arch", "mlp", "--steps", "3", "--out", str(out)]) == 130
-    assert f"the same command plus --out {out} --resume" in capsys.readouterr().err
 
 
 def test_stacked_mnist_with_spectral_norm(tmp_path, mnist_dir):

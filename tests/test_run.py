@@ -1,0 +1,84 @@
+"""`python -m training.run`: its settings, and one-sentence errors instead of tracebacks."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+
+from gan_models import list_models
+from training.config import TrainConfig
+from training.run import main as run_main, parse_args
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_cli_errors_are_one_sentence_not_a_traceback(tmp_path, mnist_dir):
+    # An unreachable proxy makes the MNIST download fail on a machine with a network too.
+    offline = {**os.environ, "http_proxy": "http://127.0.0.1:9", "https_proxy": "http://127.0.0.1:9"}
+
+    def cli(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "training.run", *args], cwd=ROOT, env=offline,
+                              capture_output=True, text=True, timeout=120)
+
+    unknown = cli("--arch", "dcgn")
+    assert unknown.returncode == 2 and "invalid choice: 'dcgn'" in unknown.stderr
+    assert all(name in unknown.stderr for name in list_models())
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    missing = cli("--data-dir", str(empty), "--steps", "1", "--out", str(tmp_path / "r"))
+    assert missing.returncode == 1 and "Put the four uncompressed IDX files there" in missing.stderr
+    no_codes = cli("--arch", "mlp", "--codes", "10")
+    assert no_codes.returncode == 2 and "'mlp' has no latent codes; architectures with them: dcgan" in no_codes.stderr
+    for result in (unknown, missing, no_codes):
+        assert "Traceback" not in result.stderr
+
+
+def test_architecture_recipe_fills_only_what_the_command_leaves_out():
+    dcgan = TrainConfig(arch="dcgan")
+    assert (dcgan.loss, dcgan.spectral_norm, dcgan.ema, dcgan.lr_decay, dcgan.top_k) == ("hinge", True, True, 0.0, 1.0)
+    mlp = TrainConfig(arch="mlp")
+    assert (mlp.loss, mlp.spectral_norm) == ("ns", False)
+    explicit = TrainConfig(arch="dcgan", loss="ns", spectral_norm=False)
+    assert (explicit.loss, explicit.spectral_norm) == ("ns", False)
+    assert parse_args(["--arch", "dcgan", "--no-spectral-norm"]).spectral_norm is False
+    assert parse_args(["--arch", "dcgan"]).spectral_norm is True
+
+
+def test_batch_size_default_follows_the_device_and_the_card_command_names_it(monkeypatch):
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    assert TrainConfig(device="auto").batch_size == TrainConfig(device="cpu").batch_size == 32
+    assert TrainConfig(device="cuda").batch_size == 128
+    assert TrainConfig(device="cpu", batch_size=256).batch_size == 256
+    default = parse_args(["--arch", "dcgan", "--steps", "5"])
+    assert default.batch_size == 32 and default.command.endswith("--steps 5 --batch-size 32")
+    given = parse_args(["--arch", "dcgan", "--batch-size", "64"])
+    assert given.batch_size == 64 and given.command.count("--batch-size") == 1
+
+
+@pytest.mark.parametrize("args,message", [
+    (["--epochs", "0"], "--epochs must be above 0"), (["--time-limit", "0"], "--time-limit must be above 0"),
+    (["--lr", "-1"], "--lr must be above 0"), (["--latent-dim", "0"], "--latent-dim must be at least 1"),
+    (["--ema-decay", "1"], "--ema-decay must be at least 0 and below 1"),
+    (["--batch-size", "70000"], "more than MNIST's 60,000 training digits"),
+    (["--device", "gpu"], "unknown device 'gpu'"), (["--resume"], "--resume continues the run in --out"),
+])
+def test_cli_refuses_bad_values_in_a_sentence(args, message, capsys):
+    with pytest.raises(SystemExit) as exit:
+        parse_args(args)
+    assert exit.value.code == 2 and message in capsys.readouterr().err
+
+
+def test_an_interrupted_run_says_how_to_go_on(tmp_path, mnist_dir, monkeypatch, capsys):
+    def interrupted(cfg):
+        raise KeyboardInterrupt
+    monkeypatch.setattr("training.run.train", interrupted)
+    out = tmp_path / "run"
+    assert run_main(["--arch", "mlp", "--steps", "3", "--out", str(out)]) == 130
+    assert "before the first checkpoint: rerun the same command" in capsys.readouterr().err
+    (out / "checkpoints").mkdir(parents=True)
+    (out / "checkpoints" / "last.pt").write_bytes(b"")
+    assert run_main(["--arch", "mlp", "--steps", "3", "--out", str(out)]) == 130
+    assert f"the same command plus --out {out} --resume" in capsys.readouterr().err
