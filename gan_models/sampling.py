@@ -46,15 +46,15 @@ def generate(generator: nn.Module, n: int, seed: int, digit: int | None = None,
 
     Draws in eval mode, as a trained model is used: in train mode BatchNorm would take the batch's own
     statistics (so the images would depend on `n`) and overwrite its running ones."""
-    device = next(generator.parameters()).device
-    z = sample_latents(n, generator.latent_dim, seed, truncation)
+    weight = next(generator.parameters())
+    z = sample_latents(n, generator.latent_dim, seed, truncation).to(weight.dtype)  # a bf16 model takes bf16 z
     labels = labels_for(generator, n, digit)
     was_training, chunks = generator.training, []
     generator.eval()
     try:
         for i in range(0, n, batch_size):
-            y = None if labels is None else labels[i:i + batch_size].to(device)
-            chunks.append(to_uint8(generator(z[i:i + batch_size].to(device), y)))
+            y = None if labels is None else labels[i:i + batch_size].to(weight.device)
+            chunks.append(to_uint8(generator(z[i:i + batch_size].to(weight.device), y)))
     finally:
         generator.train(was_training)
     return torch.cat(chunks)

@@ -136,6 +136,12 @@ def test_generate_draws_in_eval_mode_and_leaves_the_model_as_it_was(arch):
     assert torch.equal(five, generate(G.eval(), 5, seed=3))
 
 
+def test_generate_draws_from_a_bf16_model_too():
+    G = create_model("dcgan", num_classes=10)[0].eval()
+    half = generate(G.to(torch.bfloat16), 8, seed=1, digit=4)
+    assert half.dtype == torch.uint8 and half.shape == (8, 1, 28, 28)
+
+
 def test_corrupt_weights_file_is_reported(tmp_path):
     G, _ = make("mlp")
     save_generator(G, tmp_path)
