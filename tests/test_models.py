@@ -157,6 +157,15 @@ def test_missing_source_is_reported(tmp_path):
         load_generator(tmp_path / "nope")
 
 
+def test_a_missing_local_folder_that_looks_like_a_repo_id_is_named_as_both(monkeypatch):
+    def offline(*args, **kwargs):
+        raise OSError("offline")
+    monkeypatch.setattr("gan_models.hub.snapshot_download", offline)
+    with pytest.raises(ModelLoadError, match="could not fetch 'pretrained/nope' from the Hugging Face Hub, "
+                                             "and it is no folder in .* either"):
+        load_generator("pretrained/nope")
+
+
 @pytest.mark.parametrize("arch", list_models())
 def test_label_weights_blend_between_digits(arch):
     G, _ = make(arch, num_classes=10)
