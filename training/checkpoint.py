@@ -19,6 +19,11 @@ class CheckpointMismatch(ValueError):
     """`--resume` was asked of a checkpoint that cannot be read, or with settings that differ from its."""
 
 
+def checkpoint_path(run_dir: str | Path) -> Path:
+    """Where a run folder keeps the checkpoint that `--resume` continues from."""
+    return Path(run_dir) / "checkpoints" / "last.pt"
+
+
 def save_checkpoint(state: dict, path: Path) -> None:
     """Write `state` to `path` via a temporary file and a rename, so a kill never leaves half a file."""
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -16,7 +16,6 @@ import os
 import shlex
 import sys
 import time
-from pathlib import Path
 
 from gan_models import list_models
 
@@ -26,7 +25,7 @@ from .data import MNIST_TRAIN_IMAGES, DataNotFoundError
 from .device import pick_device
 from .losses import LOSSES
 from .config import TrainConfig, arch_defaults, default_batch_size
-from .checkpoint import CheckpointMismatch
+from .checkpoint import CheckpointMismatch, checkpoint_path
 from .train import TrainingDiverged, train
 
 
@@ -146,7 +145,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"error: {err}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
-        if (Path(cfg.out) / "checkpoints" / "last.pt").exists():
+        if checkpoint_path(cfg.out).exists():
             print(f"\ninterrupted: continue from the last checkpoint with the same command plus "
                   f"--out {shlex.quote(cfg.out)} --resume", file=sys.stderr)
         else:

@@ -12,7 +12,7 @@ from tqdm import tqdm
 from gan_models import create_model, grid, sample_latents, save_generator, to_pil, to_uint8, unwrap
 
 from . import distributed as dist
-from .checkpoint import load_checkpoint, resume, rng_state, save_checkpoint
+from .checkpoint import checkpoint_path, load_checkpoint, resume, rng_state, save_checkpoint
 from .config import TrainConfig
 from .cuda_graph import GraphedStep
 from .data import DigitBatches, load_mnist
@@ -35,7 +35,7 @@ def train(cfg: TrainConfig) -> Path:
     if device.type == "cuda" and device.index is not None:
         torch.cuda.set_device(device)  # a CUDA graph captures the current device's work: make it this one
     out = Path(cfg.out)
-    ckpt_path = out / "checkpoints" / "last.pt"
+    ckpt_path = checkpoint_path(out)
     if ckpt_path.exists() and not cfg.resume:
         raise FileExistsError(f"{out} already holds a run: pass --resume to continue it, or choose another --out")
     if cfg.resume and not ckpt_path.exists():
