@@ -7,10 +7,12 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 import torch
 from safetensors.torch import load_file
 
 from gan_models import read_card
+from training.checkpoint import CheckpointMismatch
 from training.config import TrainConfig
 from training.run import main as run_main
 from training.train import train
@@ -115,6 +117,23 @@ def test_the_card_gives_each_part_of_a_run_resumed_with_other_settings(tmp_path,
     model_dir = train(cfg)
     assert read_card(model_dir).data.training_command == (
         "python -m training.run --arch mlp\npython -m training.run --arch mlp --steps 8 --resume  # from step 3")
+
+
+def test_betas_reach_adam_and_a_resume_must_keep_them(tmp_path, mnist_dir):
+    cfg = killed_at_step_3(tmp_path, mnist_dir)
+    ckpt = torch.load(cfg.out + "/checkpoints/last.pt", weights_only=True)
+    assert [g["betas"] for g in ckpt["opt_g"]["param_groups"]] == [(0.5, 0.999)]
+    cfg.betas = (0.0, 0.9)
+    with pytest.raises(CheckpointMismatch, match=r"betas: checkpoint \(0.5, 0.999\) vs now \(0.0, 0.9\)"):
+        train(cfg)
+
+
+def test_a_checkpoint_from_before_betas_resumes_with_their_default(tmp_path, mnist_dir):
+    cfg = killed_at_step_3(tmp_path, mnist_dir)
+    ckpt = torch.load(cfg.out + "/checkpoints/last.pt", weights_only=True)
+    del ckpt["config"]["betas"]
+    torch.save(ckpt, cfg.out + "/checkpoints/last.pt")
+    assert "steps: 6" in (train(cfg) / "README.md").read_text()
 
 
 def test_a_fresh_start_drops_the_metrics_of_a_run_killed_before_its_first_checkpoint(tmp_path, mnist_dir):

@@ -45,6 +45,8 @@ def test_architecture_recipe_fills_only_what_the_command_leaves_out():
     assert (explicit.loss, explicit.spectral_norm) == ("ns", False)
     assert parse_args(["--arch", "dcgan", "--no-spectral-norm"]).spectral_norm is False
     assert parse_args(["--arch", "dcgan"]).spectral_norm is True
+    assert (mlp.betas, TrainConfig(loss="wgan-gp").betas) == ((0.5, 0.999), (0.0, 0.9))
+    assert parse_args(["--betas", "0", "0.9"]).betas == (0.0, 0.9)
 
 
 def test_batch_size_default_follows_the_device_and_the_card_command_names_it(monkeypatch):
@@ -63,6 +65,7 @@ def test_batch_size_default_follows_the_device_and_the_card_command_names_it(mon
     (["--lr", "-1"], "--lr must be above 0"), (["--latent-dim", "0"], "--latent-dim must be at least 1"),
     (["--ema-decay", "1"], "--ema-decay must be at least 0 and below 1"),
     (["--batch-size", "70000"], "more than MNIST's 60,000 training digits"),
+    (["--betas", "0.5", "1"], "each at least 0 and below 1; got (0.5, 1.0)"),
     (["--device", "gpu"], "unknown device 'gpu'"), (["--resume"], "--resume continues the run in --out"),
 ])
 def test_cli_refuses_bad_values_in_a_sentence(args, message, capsys):

@@ -6,11 +6,12 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from .config import TrainConfig
+from .config import TrainConfig, default_betas
 
 # A resumed run must match the checkpoint on these settings: they shape the weights from the first step.
 RESUME_MUST_MATCH = ("arch", "conditional", "loss", "dataset", "batch_size", "seed", "d_steps", "latent_dim",
-                     "codes", "code_weight", "code_fade", "ema", "ema_decay", "lr", "gp_weight", "spectral_norm")
+                     "codes", "code_weight", "code_fade", "ema", "ema_decay", "lr", "betas", "gp_weight",
+                     "spectral_norm")
 # These it may change (to train on, or to settle at the end); the model card then gives each part's command.
 RESUME_MAY_CHANGE = ("steps", "epochs", "time_limit", "lr_decay", "top_k", "precision")
 
@@ -59,6 +60,7 @@ def resume(path: Path, cfg: TrainConfig, G: nn.Module, D: nn.Module, optimizers:
         # A setting the checkpoint predates had its default value then.
         saved = {k: ckpt["config"].get(k, TrainConfig.__dataclass_fields__[k].default)
                  for k in RESUME_MUST_MATCH + RESUME_MAY_CHANGE}
+        saved["betas"] = tuple(saved["betas"] or default_betas(saved["loss"]))
     except Exception as err:  # truncated, empty or foreign file: torch.load has many ways to say so
         raise CheckpointMismatch(f"{path} cannot be read as a checkpoint ({type(err).__name__}: "
                                  f"{' '.join(str(err).split())[:200]}): start a new run with another --out") from None

@@ -21,6 +21,11 @@ def default_batch_size(device: str) -> int:
     return 32 if on_cpu else 128
 
 
+def default_betas(loss: str) -> tuple[float, float]:
+    """Adam's (β1, β2) where the command gives none: WGAN-GP's (0, 0.9), else DCGAN's (0.5, 0.999)."""
+    return (0.0, 0.9) if loss == "wgan-gp" else (0.5, 0.999)
+
+
 def arch_defaults(arch: str) -> dict:
     """The settings a run of `arch` takes where its caller leaves them out: the architecture's recipe
     over the project-wide fallbacks."""
@@ -38,6 +43,7 @@ class TrainConfig:
     time_limit: float | None = None
     batch_size: int | None = None  # None: default_batch_size(device)
     lr: float | None = None
+    betas: tuple[float, float] | None = None  # Adam's (β1, β2); None: default_betas(loss)
     lr_decay: float | None = None  # closing share of the run over which the lr falls linearly to 0; None: recipe, else 0
     top_k: float | None = None  # share of the fakes G learns from by the end of that closing share; None: recipe, else 1
     d_steps: int | None = None
@@ -92,4 +98,6 @@ class TrainConfig:
         if self.lr is None:  # square-root scaling keeps Adam stable as the batch grows
             base = 1e-4 if self.loss == "wgan-gp" else 2e-4
             self.lr = base * math.sqrt(max(1.0, self.batch_size * dist.world_size() / 128))
-        self.betas = (0.0, 0.9) if self.loss == "wgan-gp" else (0.5, 0.999)
+        self.betas = default_betas(self.loss) if self.betas is None else tuple(map(float, self.betas))
+        if len(self.betas) != 2 or not all(0 <= b < 1 for b in self.betas):  # NaN fails too
+            raise ValueError(f"betas are Adam's two decay rates, each at least 0 and below 1; got {self.betas}")

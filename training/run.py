@@ -54,6 +54,8 @@ def parse_args(argv: list[str] | None = None) -> TrainConfig:
                         "128 on a GPU)")
     p.add_argument("--lr", type=float, help="Adam learning rate (default: 2e-4, 1e-4 for wgan-gp, times "
                                             "sqrt(global batch / 128) for global batches above 128)")
+    p.add_argument("--betas", type=float, nargs=2, metavar=("BETA1", "BETA2"),
+                   help="Adam's decay rates (default: 0.5 0.999, 0 0.9 for wgan-gp)")
     p.add_argument("--lr-decay", type=float,
                    help="closing share of the run (of --steps, or of --time-limit) over which the learning rate "
                         f"falls linearly to 0; 0: constant (default: the architecture's recipe: {recipes('lr_decay')})")
