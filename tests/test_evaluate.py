@@ -186,3 +186,4 @@ def test_update_card_writes_metrics_into_the_model_card(tmp_path, mnist_dir):
     card = ModelCard.load(folder / "README.md")
     assert card.data.quality["n"] == 300 and {"fd", "kl", "precision", "recall"} <= set(card.data.quality)
     assert card.text.count("## Metrics") == 1 and card.text.index("## Metrics") < card.text.index("## Use")
+    assert "\n\n\n" not in card.text  # each update takes the old section's blank line with it

@@ -75,7 +75,7 @@ def update_card_metrics(folder: Path, metrics: dict) -> None:
     """Put `metrics` into a model folder's card: the YAML `quality` field and the Metrics table."""
     card = ModelCard.load(folder / "README.md")
     card.data.quality = {k: v for k, v in metrics.items() if not isinstance(v, (dict, str, bool))}
-    text = re.sub(r"## Metrics\n.*?(?=\n## |\Z)", "", card.text, flags=re.S).rstrip("\n") + "\n"
+    text = re.sub(r"^## Metrics\n.*?(?=^## |\Z)", "", card.text, flags=re.S | re.M).rstrip("\n") + "\n"
     section = metrics_section(metrics)
     text = text.replace("## Use", section + "\n## Use", 1) if "## Use" in text else text + "\n" + section
     ModelCard(f"---\n{card.data.to_yaml()}\n---\n{text}").save(folder / "README.md")
