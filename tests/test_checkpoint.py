@@ -1,6 +1,8 @@
 """Checkpoints and resuming: identical weights after SIGKILL, and every way a resume can go wrong."""
 
 import json
+import shlex
+import shutil
 import signal
 import subprocess
 import sys
@@ -12,9 +14,9 @@ import torch
 from safetensors.torch import load_file
 
 from gan_models import read_card
-from training.checkpoint import CheckpointMismatch
+from training.checkpoint import CheckpointMismatch, checkpoint_path
 from training.config import TrainConfig
-from training.run import main as run_main
+from training.run import main as run_main, parse_args
 from training.train import train
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -134,6 +136,23 @@ def test_a_checkpoint_from_before_betas_resumes_with_their_default(tmp_path, mni
     del ckpt["config"]["betas"]
     torch.save(ckpt, cfg.out + "/checkpoints/last.pt")
     assert "steps: 6" in (train(cfg) / "README.md").read_text()
+
+
+def test_out_and_resume_alone_continue_a_run_with_its_own_settings(tmp_path, mnist_dir, capsys):
+    out = tmp_path / "run"
+    first = ["--arch", "mlp", "--steps", "4", "--lr", "4e-4", "--betas", "0", "0.9", "--batch-size", "16",
+             "--checkpoint-every", "2", "--data-dir", str(mnist_dir), "--out", str(out)]
+    assert run_main(first) == 0
+    torch.save({**torch.load(checkpoint_path(out), weights_only=True), "step": 2}, checkpoint_path(out))
+    shutil.rmtree(out / "model")  # as if killed after step 2
+    assert run_main(["--out", str(out), "--resume"]) == 0
+    card = read_card(out / "model").data
+    assert card.steps == 4 and card.training_command == "python -m training.run " + shlex.join(first)
+    # A length the command gives replaces the saved one; an abbreviated flag counts as given.
+    longer = parse_args(["--out", str(out), "--resume", "--ep", "0.01"])
+    assert (longer.arch, longer.lr, longer.betas, longer.steps, longer.epochs) == ("mlp", 4e-4, (0.0, 0.9), None, 0.01)
+    assert run_main(["--out", str(out), "--resume", "--steps", "3"]) == 0
+    assert "the checkpoint is at step 4, the run's 3 steps or past them" in capsys.readouterr().err
 
 
 def test_a_fresh_start_drops_the_metrics_of_a_run_killed_before_its_first_checkpoint(tmp_path, mnist_dir):

@@ -38,6 +38,14 @@ def load_checkpoint(path: Path) -> dict:
     return torch.load(path, map_location="cpu", weights_only=True)
 
 
+def saved_config(path: Path) -> dict:
+    """The settings the checkpoint at `path` was written with; {} when there is none or it cannot be read."""
+    try:
+        return dict(load_checkpoint(path)["config"])
+    except Exception:  # resume() reads it again, and says what is wrong with it
+        return {}
+
+
 def rng_state() -> dict:
     state = {"torch": torch.get_rng_state()}
     if torch.cuda.is_available():

@@ -3,11 +3,11 @@
     python -m training.run --arch dcgan --data-dir ../shared/data --steps 10000 --out runs/dcgan
     python -m training.run --arch dcgan --conditional --time-limit 300
     python -m training.run --arch mlp --loss minimax --steps 500
-    python -m training.run --arch dcgan --out runs/dcgan --resume          # continue a killed run
+    python -m training.run --out runs/dcgan --resume                       # continue a killed run, as it was
     torchrun --standalone --nproc_per_node=2 -m training.run --arch dcgan  # several processes (DDP)
 
 The run folder gets samples/step_XXXXXX.png, metrics.jsonl, losses.png, checkpoints/last.pt and,
-at the end, model/ (model.safetensors + config.json + README.md), loadable by
+at the end, model/ (model.safetensors + config.json + README.md + samples.png), loadable by
 gan_models.load_generator and pushable to the Hugging Face Hub.
 """
 
@@ -25,8 +25,12 @@ from .data import MNIST_TRAIN_IMAGES, DataNotFoundError
 from .device import pick_device
 from .losses import LOSSES
 from .config import TrainConfig, arch_defaults, default_batch_size
-from .checkpoint import CheckpointMismatch, checkpoint_path
+from .checkpoint import RESUME_MAY_CHANGE, RESUME_MUST_MATCH, CheckpointMismatch, checkpoint_path, saved_config
 from .train import TrainingDiverged, train
+
+
+# With the settings a resume must match or may change, the ones a resumed run keeps when its command leaves them out.
+KEPT_ON_RESUME = ("data_dir", "log_every", "sample_every", "checkpoint_every", "eval_every")
 
 
 def recipes(key: str) -> str:
@@ -34,7 +38,7 @@ def recipes(key: str) -> str:
     return ", ".join(f"{name}: {arch_defaults(name)[key]}" for name in list_models())
 
 
-def parse_args(argv: list[str] | None = None) -> TrainConfig:
+def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m training.run", description=__doc__.split("\n")[0],
                                 formatter_class=argparse.RawDescriptionHelpFormatter,
                                 epilog="\n".join(__doc__.split("\n")[1:]))
@@ -86,7 +90,9 @@ def parse_args(argv: list[str] | None = None) -> TrainConfig:
     p.add_argument("--data-dir", help="folder holding MNIST/raw/ (default: ~/.cache/digitgan/data; "
                                       "downloaded there when missing)")
     p.add_argument("--out", help="run folder (default: runs/<arch>-<timestamp>)")
-    p.add_argument("--resume", action="store_true", help="continue the run in --out from its last checkpoint")
+    p.add_argument("--resume", action="store_true",
+                   help="continue the run in --out from its last checkpoint, with its settings where the command "
+                        "leaves them out")
     p.add_argument("--device", default="auto", help="auto (CUDA when available), cpu, cuda, cuda:1, mps")
     p.add_argument("--precision", default="auto", choices=["auto", "fp32", "bf16"],
                    help="auto: bf16 autocast on CUDA and on CPUs with bf16 instructions, fp32 elsewhere")
@@ -99,7 +105,34 @@ def parse_args(argv: list[str] | None = None) -> TrainConfig:
     p.add_argument("--sample-every", type=int, default=500, help="steps between sample grids")
     p.add_argument("--checkpoint-every", type=int, default=500, help="steps between checkpoints")
     p.add_argument("--eval-every", type=int, default=0, help="steps between quick quality evaluations (0: never)")
+    return p
+
+
+def given_settings(p: argparse.ArgumentParser, argv: list[str]) -> set[str]:
+    """The settings `argv` names, abbreviated or not, as argparse dests."""
+    unset = object()  # argparse fills in defaults only where the namespace has no value yet
+    parsed = p.parse_args(argv, argparse.Namespace(**dict.fromkeys(vars(p.parse_args([])), unset)))
+    return {key for key, value in vars(parsed).items() if value is not unset}
+
+
+def keep_run_settings(p: argparse.ArgumentParser, args: argparse.Namespace, argv: list[str]) -> None:
+    """Give a resumed run the settings of its checkpoint that `argv` leaves out: `--out X --resume`
+    continues the run as it was. Those for the hardware (--device, --compile, ...) follow this machine."""
+    saved = saved_config(checkpoint_path(args.out))  # {} when unreadable: the resume then says why
+    given = given_settings(p, argv)
+    if given & {"steps", "epochs"}:  # one length replaces the other
+        given |= {"steps", "epochs"}
+    for key in RESUME_MUST_MATCH + RESUME_MAY_CHANGE + KEPT_ON_RESUME:
+        if key not in given and key in saved:
+            setattr(args, key, saved[key])
+
+
+def parse_args(argv: list[str] | None = None) -> TrainConfig:
+    argv = sys.argv[1:] if argv is None else argv
+    p = build_parser()
     args = p.parse_args(argv)
+    if args.resume and args.out is not None:
+        keep_run_settings(p, args, argv)
     if args.conditional and args.dataset == "stacked-mnist":
         p.error("--conditional works with --dataset mnist only (Stacked MNIST has 1000 classes)")
     for name in ("steps", "batch_size", "log_every", "sample_every", "checkpoint_every", "d_steps", "latent_dim"):
@@ -125,7 +158,7 @@ def parse_args(argv: list[str] | None = None) -> TrainConfig:
         args.out = f"runs/{args.arch}-{time.strftime('%Y%m%d-%H%M%S')}"
     # The card records the command that reproduces the weights: a resumed run ends where an
     # uninterrupted one would, so --resume is left out.
-    given = [a for a in (sys.argv[1:] if argv is None else argv) if a != "--resume"]
+    given = [a for a in argv if a != "--resume"]
     if args.batch_size is None:  # the default depends on the device, so the command names the one taken
         args.batch_size = default_batch_size(args.device)
         given += ["--batch-size", str(args.batch_size)]

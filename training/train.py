@@ -1,6 +1,7 @@
 """The one training loop every architecture shares. The CLI lives in training/run.py."""
 
 import copy
+import sys
 import time
 from contextlib import nullcontext
 from dataclasses import asdict
@@ -74,6 +75,9 @@ def train(cfg: TrainConfig) -> Path:
         (out / "metrics.jsonl").unlink(missing_ok=True)  # left by a run killed before its first checkpoint
 
     total = cfg.steps or max(1, round((cfg.epochs or 5) * data.batches_per_epoch / cfg.d_steps))
+    if cfg.resume and step >= total and main:
+        print(f"the checkpoint is at step {step:,}, the run's {total:,} steps or past them: exporting it as it is "
+              "(pass a larger --steps to train on)", file=sys.stderr)
     # channels_last suits oneDNN and cuDNN convolutions alike; it leaves Linear layers as they are.
     G, D = G.to(memory_format=torch.channels_last), D.to(memory_format=torch.channels_last)
     G_run, D_run = dist.wrap(G, device), dist.wrap(D, device)
