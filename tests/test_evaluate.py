@@ -152,6 +152,13 @@ def test_cli_rejects_wrong_channel_count(tmp_path, capsys):
     assert "--stacked" in capsys.readouterr().err
 
 
+def test_cli_refuses_too_few_samples_zero_included(tmp_path, capsys):
+    for n in ("0", "5"):
+        with pytest.raises(SystemExit):
+            main(["--model", tiny_model(tmp_path / "g"), "--n", n])
+        assert "--n must be at least 10" in capsys.readouterr().err
+
+
 def test_cli_reports_missing_data_in_one_line(tmp_path, capsys, monkeypatch):
     def no_data(*args, **kwargs):
         raise DataNotFoundError("MNIST is not in /nowhere")

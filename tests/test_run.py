@@ -60,12 +60,22 @@ def test_batch_size_default_follows_the_device_and_the_card_command_names_it(mon
     assert given.batch_size == 64 and given.command.count("--batch-size") == 1
 
 
+def test_the_card_command_of_a_torchrun_run_names_its_processes(monkeypatch):
+    monkeypatch.setenv("WORLD_SIZE", "2")
+    monkeypatch.setenv("LOCAL_WORLD_SIZE", "2")
+    assert parse_args(["--steps", "5", "--batch-size", "16"]).command == (
+        "torchrun --standalone --nproc_per_node=2 -m training.run --steps 5 --batch-size 16")
+    monkeypatch.setenv("WORLD_SIZE", "8")
+    assert parse_args(["--steps", "5"]).command.startswith("torchrun --nnodes=4 --nproc_per_node=2 -m training.run")
+
+
 @pytest.mark.parametrize("args,message", [
     (["--epochs", "0"], "--epochs must be above 0"), (["--time-limit", "0"], "--time-limit must be above 0"),
     (["--lr", "-1"], "--lr must be above 0"), (["--latent-dim", "0"], "--latent-dim must be at least 1"),
     (["--ema-decay", "1"], "--ema-decay must be at least 0 and below 1"),
     (["--batch-size", "70000"], "more than MNIST's 60,000 training digits"),
     (["--betas", "0.5", "1"], "each at least 0 and below 1; got (0.5, 1.0)"),
+    (["--codes", "1"], "0 (none) or from 2 to latent_dim (100); got 1"),
     (["--device", "gpu"], "unknown device 'gpu'"), (["--resume"], "--resume continues the run in --out"),
 ])
 def test_cli_refuses_bad_values_in_a_sentence(args, message, capsys):

@@ -1,6 +1,7 @@
 """Checkpoints: one dict, written atomically, read back without unpickling arbitrary objects."""
 
 import os
+import pickle
 from pathlib import Path
 
 import torch
@@ -70,8 +71,11 @@ def resume(path: Path, cfg: TrainConfig, G: nn.Module, D: nn.Module, optimizers:
                  for k in RESUME_MUST_MATCH + RESUME_MAY_CHANGE}
         saved["betas"] = tuple(saved["betas"] or default_betas(saved["loss"]))
     except Exception as err:  # truncated, empty or foreign file: torch.load has many ways to say so
-        raise CheckpointMismatch(f"{path} cannot be read as a checkpoint ({type(err).__name__}: "
-                                 f"{' '.join(str(err).split())[:200]}): start a new run with another --out") from None
+        # torch's own text for this one advises unpickling the file, which would run any code it holds
+        detail = ("it is not a file of tensors and plain containers, as checkpoints are" if isinstance(err, pickle.UnpicklingError)
+                  else f"{type(err).__name__}: {' '.join(str(err).split())[:200]}")
+        raise CheckpointMismatch(f"{path} cannot be read as a checkpoint ({detail}): "
+                                 "start a new run with another --out") from None
     changed = [f"{k}: checkpoint {saved[k]!r} vs now {getattr(cfg, k)!r}"
                for k in RESUME_MUST_MATCH if saved[k] != getattr(cfg, k)]
     if changed:

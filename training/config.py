@@ -85,8 +85,9 @@ class TrainConfig:
             raise ValueError(f"top_k is a share of the batch, above 0 and at most 1; got {self.top_k}")
         if self.top_k < 1 and not self.lr_decay:
             raise ValueError("top_k acts in the closing share of the run that lr_decay sets: set lr_decay too")
-        if not 0 <= self.codes <= self.latent_dim:
-            raise ValueError(f"codes are read out of z: between 0 and latent_dim ({self.latent_dim}); got {self.codes}")
+        if self.codes == 1 or not 0 <= self.codes <= self.latent_dim:  # a code of one value tells nothing
+            raise ValueError(f"codes are read out of z: 0 (none) or from 2 to latent_dim ({self.latent_dim}); "
+                             f"got {self.codes}")
         if not 0 <= self.code_fade <= 1:
             raise ValueError(f"code_fade is a share of the run, between 0 and 1; got {self.code_fade}")
         if self.code_weight <= 0:

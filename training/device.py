@@ -35,7 +35,8 @@ def describe_device(device: torch.device) -> str:
     if device.type == "cuda":
         return f"{torch.cuda.get_device_name(device)} × {dist.world_size()}"
     processes = dist.world_size()
-    return f"CPU, {os.cpu_count()} cores, {torch.get_num_threads()} threads × {processes} process{'es' * (processes > 1)}"
+    threads = torch.get_num_threads()
+    return f"CPU, {os.cpu_count()} cores, {threads} thread{'s' * (threads > 1)} × {processes} process{'es' * (processes > 1)}"
 
 
 def graphable(cfg: TrainConfig, device: torch.device) -> bool:

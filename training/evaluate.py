@@ -183,7 +183,7 @@ def main(argv: list[str] | None = None) -> int:
         device_named(args.device)
     except ValueError as err:
         p.error(str(err))
-    n = args.n or (STACKED_N if args.stacked else 10_000)
+    n = (STACKED_N if args.stacked else 10_000) if args.n is None else args.n
     if n <= K * 3:
         p.error(f"--n must be at least {K * 3 + 1}")
     if args.real and not args.stacked and n > 60_000:

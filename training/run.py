@@ -33,6 +33,15 @@ from .train import TrainingDiverged, train
 KEPT_ON_RESUME = ("data_dir", "log_every", "sample_every", "checkpoint_every", "eval_every")
 
 
+def launcher() -> str:
+    """How this run was started, for its card: under torchrun, --batch-size is per process."""
+    processes, here = dist.world_size(), int(os.environ.get("LOCAL_WORLD_SIZE", dist.world_size()))
+    if processes == 1:
+        return "python"
+    nodes = "--standalone" if processes == here else f"--nnodes={processes // here}"
+    return f"torchrun {nodes} --nproc_per_node={here}"
+
+
 def recipes(key: str) -> str:
     """`dcgan: hinge, mlp: ns`: each architecture's default for one training setting."""
     return ", ".join(f"{name}: {arch_defaults(name)[key]}" for name in list_models())
@@ -162,7 +171,7 @@ def parse_args(argv: list[str] | None = None) -> TrainConfig:
     if args.batch_size is None:  # the default depends on the device, so the command names the one taken
         args.batch_size = default_batch_size(args.device)
         given += ["--batch-size", str(args.batch_size)]
-    command = "python -m training.run " + shlex.join(given)
+    command = f"{launcher()} -m training.run {shlex.join(given)}"
     try:
         return TrainConfig(**vars(args), command=command)
     except ValueError as err:  # a setting that contradicts another, or the recipe
