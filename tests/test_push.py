@@ -47,6 +47,13 @@ def test_run_without_model_is_refused(tmp_path, capsys):
     assert "has no complete model/ folder" in capsys.readouterr().err
 
 
+def test_a_model_folder_is_named_as_one_and_a_bad_repo_id_is_refused_on_a_dry_run(run_dir, capsys):
+    assert push_main([str(run_dir / "model"), "--repo-id", "me/digits", "--dry-run"]) == 1
+    assert "is a model folder, not a run folder" in capsys.readouterr().err
+    assert push_main([str(run_dir), "--repo-id", "not a repo", "--dry-run"]) == 1
+    assert "Repo id must use alphanumeric chars" in capsys.readouterr().err and not (run_dir / "hub").exists()
+
+
 def test_a_folder_that_cannot_be_staged_is_not_called_an_upload_failure(run_dir, capsys):
     (run_dir / "hub").write_text("a file where the staging folder goes")
     assert push_main([str(run_dir), "--repo-id", "me/digits", "--dry-run"]) == 1

@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 
 from huggingface_hub import HfApi, ModelCard, get_token
+from huggingface_hub.utils import validate_repo_id
 
 from gan_models.hub import CARD, CONFIG, WEIGHTS, card_defaults, read_config
 
@@ -28,6 +29,9 @@ def stage(run_dir: Path) -> Path:
     """Copy what will be uploaded into RUN_DIR/hub/ and return that folder."""
     model = run_dir / "model"
     missing = [f for f in (WEIGHTS, CONFIG, CARD) if not (model / f).exists()]
+    if missing and (run_dir / WEIGHTS).exists():
+        raise PushError(f"{run_dir} is a model folder, not a run folder: pass the run folder that holds it, "
+                        f"or upload the folder as it is with `hf upload <repo-id> {run_dir} .`")
     if missing:
         raise PushError(f"{run_dir} has no complete model/ folder (missing {', '.join(missing)}): "
                         "finish the run first (rerun its command with --resume), then push")
@@ -48,6 +52,7 @@ def stage(run_dir: Path) -> Path:
 def push(run_dir: Path, repo_id: str, private: bool = False, revision: str | None = None,
          dry_run: bool = False) -> list[str]:
     """Stage RUN_DIR/model and upload it (unless `dry_run`); returns the staged file names."""
+    validate_repo_id(repo_id)  # a dry run checks what the upload would refuse
     try:
         staged = stage(run_dir)
     except OSError as err:  # here, not in the upload: a folder that cannot be written or read
