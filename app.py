@@ -36,10 +36,20 @@ def _error(message: str) -> gr.Error:
     return gr.Error(message, print_exception=False)  # the input is wrong, not the code: log no traceback
 
 
+def _models_folder() -> Path:
+    return Path(os.environ.get("DIGITGAN_PRETRAINED_DIR", Path(__file__).parent / "pretrained"))
+
+
+def _no_models() -> str:
+    folder = _models_folder()
+    where = f"the folder {folder} holds no model folders" if folder.is_dir() else f"there is no folder {folder}"
+    return (f"No models yet: {where}. Add a model folder there (or point DIGITGAN_PRETRAINED_DIR at one "
+            "that holds them), or list Hub repos in DIGITGAN_MODELS.")
+
+
 def model_sources() -> dict[str, str]:
     """Every model on offer, name -> source: bundled folders first, then the Hub repos in DIGITGAN_MODELS."""
-    folder = Path(os.environ.get("DIGITGAN_PRETRAINED_DIR", Path(__file__).parent / "pretrained"))
-    sources = {p.parent.name: str(p.parent) for p in sorted(folder.glob("*/config.json"))}
+    sources = {p.parent.name: str(p.parent) for p in sorted(_models_folder().glob("*/config.json"))}
     hub = [s.strip() for s in os.environ.get("DIGITGAN_MODELS", "").split(",") if s.strip()]
     return sources | {repo: repo for repo in hub}
 
@@ -49,8 +59,7 @@ def load_model(model: str | None) -> tuple[str, nn.Module, Path]:
     sources = model_sources()
     name = model or DEFAULT_MODEL or next(iter(sources), None)
     if name not in sources:
-        raise _error(f"Unknown model '{name}'. Available models: {', '.join(sources)}." if sources else
-                     "No models yet: add a model folder to pretrained/ or list Hub repos in DIGITGAN_MODELS.")
+        raise _error(f"Unknown model '{name}'. Available models: {', '.join(sources)}." if sources else _no_models())
     source = sources[name]
     if source in _loaded:
         return (name, *_loaded[source])
@@ -176,7 +185,7 @@ def model_report() -> str:
     loaded, problems = _every_model()
     lines = [f"- ✅ `{name}`: {g.config['architecture']}, {'conditional' if g.num_classes else 'unconditional'}"
              for name, g in loaded.items()] + [f"- ⚠️ {problem}" for problem in problems]
-    return "\n".join(lines) or "No models yet: add folders to pretrained/ or list Hub repos in DIGITGAN_MODELS."
+    return "\n".join(lines) or _no_models()
 
 
 def model_card(model: str | None = DEFAULT_MODEL) -> tuple[str, dict, dict, dict]:

@@ -110,6 +110,14 @@ def test_the_queue_rebuilds_its_monitoring_summary_every_100_events_not_every_ev
     assert getattr(app.demo._queue, "ANAYLTICS_CACHE_FREQUENCY", None) == 100
 
 
+def test_a_models_folder_that_is_missing_or_empty_is_named(app, tmp_path, monkeypatch):
+    monkeypatch.setenv("DIGITGAN_PRETRAINED_DIR", str(tmp_path / "nowhere"))
+    assert f"there is no folder {tmp_path / 'nowhere'}" in app.model_report()
+    monkeypatch.setenv("DIGITGAN_PRETRAINED_DIR", str(tmp_path))
+    with pytest.raises(gr.Error, match=f"the folder {re.escape(str(tmp_path))} holds no model folders"):
+        app.load_model("dcgan")
+
+
 def test_model_card_and_digit_pickers(app):
     card, *digits = app.model_card("dcgan")
     assert "hinge" in card and "python -m training.run --arch dcgan" in card and "| fd | 12.5 |" in card
