@@ -10,7 +10,7 @@ from pathlib import Path
 import torch
 from huggingface_hub import ModelCard, ModelCardData, snapshot_download
 from safetensors import SafetensorError
-from safetensors.torch import load_file, save_file
+from safetensors.torch import load_file, save
 from torch import nn
 
 from .registry import create_model
@@ -40,7 +40,8 @@ def save_generator(generator: nn.Module, folder: str | Path, card: dict | None =
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     state = {k: v.detach().cpu().contiguous() for k, v in generator.state_dict().items()}
-    save_file(state, folder / WEIGHTS, metadata={"format": "pt"})
+    # Written from bytes, as the other files are: save_file makes the file readable by its owner alone.
+    (folder / WEIGHTS).write_bytes(save(state, metadata={"format": "pt"}))
     (folder / CONFIG).write_text(json.dumps(generator.config, indent=2) + "\n")
     data = ModelCardData(**{**card_defaults(generator.config), **(card or {})})  # the caller's fields win
     ModelCard(f"---\n{data.to_yaml()}\n---\n{card_body}").save(folder / CARD)

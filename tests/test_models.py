@@ -1,6 +1,7 @@
 """Every registered architecture: shapes, finiteness, labels, Hub-format round trip, strict loading."""
 
 import json
+import os
 
 import pytest
 import torch
@@ -72,6 +73,16 @@ def test_save_load_round_trip(tmp_path, arch, num_classes, channels):
     z = torch.randn(4, G.latent_dim)
     y = torch.arange(4) if num_classes else None
     assert torch.equal(G(z, y), loaded(z, y))
+
+
+def test_the_weights_file_is_as_readable_as_the_other_files(tmp_path):
+    old = os.umask(0o022)
+    try:
+        save_generator(make("mlp")[0], tmp_path)
+    finally:
+        os.umask(old)
+    modes = {f.name: f.stat().st_mode & 0o777 for f in tmp_path.iterdir()}
+    assert modes == dict.fromkeys(["model.safetensors", "config.json", "README.md"], 0o644)
 
 
 def test_card_fields_given_to_save_generator_win_over_the_defaults(tmp_path):
