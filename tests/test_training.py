@@ -8,7 +8,8 @@ import torch
 from safetensors.torch import load_file
 
 from gan_models import create_model, list_models, load_generator
-from training import train as train_module
+from training import data as data_module, train as train_module
+from training.data import DataNotFoundError
 from training.losses import LOSSES, code_loss, d_loss, g_loss, gradient_penalty
 from training.run import parse_args
 from training.config import TrainConfig
@@ -131,6 +132,21 @@ def test_stacked_mnist_with_spectral_norm(tmp_path, mnist_dir):
     assert G.channels == 3 and G.num_classes == 0
     ckpt = torch.load(tmp_path / "run" / "checkpoints" / "last.pt", weights_only=True)
     assert any("parametrizations" in k for k in ckpt["discriminator"])
+
+
+def test_a_failed_download_leaves_no_folder_it_made(tmp_path, monkeypatch):
+    def offline(root: str, train: bool, download: bool):
+        if download:  # as torchvision does: the folders first, then the network
+            (Path(root) / "MNIST" / "raw").mkdir(parents=True, exist_ok=True)
+            raise OSError("no network")
+        raise RuntimeError("Dataset not found")
+    monkeypatch.setattr(data_module, "MNIST", offline)
+    with pytest.raises(DataNotFoundError, match="typo"):
+        data_module.load_mnist(tmp_path / "typo" / "data")
+    assert list(tmp_path.iterdir()) == []
+    with pytest.raises(DataNotFoundError):
+        data_module.load_mnist(tmp_path)
+    assert tmp_path.is_dir()  # a folder that was there before stays
 
 
 def test_stacked_batches_are_three_random_digits():

@@ -1,6 +1,7 @@
 """MNIST as one uint8 tensor on the training device, batched by index: no per-sample Python work."""
 
 import os
+import shutil
 from pathlib import Path
 
 import torch
@@ -25,9 +26,14 @@ def load_mnist(data_dir: str | Path | None = None, train: bool = True) -> tuple[
     try:
         ds = MNIST(str(root), train=train, download=False)
     except RuntimeError:
+        # The outermost folder the download will make, if any, so that a mistyped --data-dir leaves none behind.
+        path = root.absolute()
+        made = next((p for p in reversed([path, *path.parents]) if not p.exists()), None)
         try:
             ds = MNIST(str(root), train=train, download=True)
         except Exception as err:  # offline, a proxy, a read-only folder: all end the same way
+            if made is not None:
+                shutil.rmtree(made, ignore_errors=True)
             files = ", ".join(IDX_FILES)
             raise DataNotFoundError(
                 f"MNIST is not in {root / 'MNIST' / 'raw'} and could not be downloaded ({err}). "
