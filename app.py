@@ -1,6 +1,6 @@
 """digitgan playground: generate, interpolate and compare handwritten digits drawn by trained GANs.
 
-    python app.py  # http://127.0.0.1:7860; env: GRADIO_SERVER_PORT,
+    python app.py  # http://127.0.0.1:7860; env: GRADIO_SERVER_PORT, GRADIO_SERVER_NAME,
                    # DIGITGAN_PRETRAINED_DIR (default: the pretrained/ folder beside this file),
                    # DIGITGAN_MODELS: Hub repos owner/name[@revision], comma-separated, beside the bundled models
 """
@@ -54,6 +54,10 @@ def model_sources() -> dict[str, str]:
     return sources | {repo: repo for repo in hub}
 
 
+_AT_START = model_sources()
+DEFAULT_MODEL = "dcgan" if "dcgan" in _AT_START else next(iter(_AT_START), None)  # selected at start
+
+
 def load_model(model: str | None) -> tuple[str, nn.Module, Path]:
     """(name, generator, folder) of a model, loaded once and cached; a gr.Error says why it cannot be."""
     sources = model_sources()
@@ -74,7 +78,7 @@ def load_model(model: str | None) -> tuple[str, nn.Module, Path]:
                 generator = gan_models.load_generator(folder).to(memory_format=torch.channels_last)
                 _loaded[source] = generator, folder
         except gan_models.ModelLoadError as err:
-            if source == name:  # a Hub repo: remember the failure; a local folder may be fixed any moment
+            if not Path(source).is_dir():  # a Hub repo: remember the failure; a local folder may be fixed any moment
                 _failed[source] = (time.monotonic(), str(err))
             raise _error(f"Model '{name}' could not be loaded: {err}") from None
     return (name, *_loaded[source])
@@ -104,10 +108,6 @@ def _truncation(truncation: float | None) -> float | None:
     if type(truncation) not in (int, float) or not 0 < truncation <= MAX_TRUNCATION:
         raise _error(f"Truncation must be between 0 (off) and {MAX_TRUNCATION:g}; got {truncation!r}.")
     return float(truncation)
-
-
-_AT_START = model_sources()
-DEFAULT_MODEL = "dcgan" if "dcgan" in _AT_START else next(iter(_AT_START), None)  # selected at start
 
 
 def _digits(model: str | None, seed: int, n: int, digit: str, truncation: float) -> torch.Tensor:

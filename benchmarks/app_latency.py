@@ -22,7 +22,7 @@ import threading
 import time
 import urllib.request
 from pathlib import Path
-from typing import Callable
+from typing import Callable, NamedTuple
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -118,18 +118,23 @@ def cpu_seconds(pid: int) -> float | None:
         return None
 
 
+class LoadResult(NamedTuple):
+    latencies: list[float]  # seconds, one per request that came back
+    errors: int
+    server_cpu: float | None  # CPU seconds of the server meanwhile (None if unknown)
+    client_cpu: float  # CPU seconds of the clients: on a small machine they share the server's cores
+    wall: float  # seconds until the last request came back
+
+
 def load_test(url: str, server_pid: int, model: str, clients: int, duration: float, n: int,
-              endpoint: str = "/generate") -> tuple[list[float], int, float | None, float, float]:
-    """`clients` gradio_client clients calling `endpoint` back to back for `duration` seconds:
-    latencies in seconds, the error count, the CPU seconds meanwhile of the server (None if
-    unknown) and of the clients (on a small machine both share the same cores), and the wall
-    seconds until the last request came back."""
+              endpoint: str = "/generate") -> LoadResult:
+    """`clients` gradio_client clients calling `endpoint` back to back for `duration` seconds."""
     from gradio_client import Client
 
     latencies, errors, lock = [], [], threading.Lock()
     # Files stay on the server: this measures the API call, not the client's downloads. gradio_client
     # opens a new HTTP client for every request, and each would load the CA bundle into a new SSL
-    # context (about 20 ms of CPU here, on the cores the server needs); real clients pay that on their
+    # context (20–30 ms of CPU here, on the cores the server needs); real clients pay that on their
     # own machines, so here they share one context, with the same certificate checks.
     tls = ssl.create_default_context()
     pool = [Client(url, verbose=False, download_files=False, analytics_enabled=False, ssl_verify=tls)
@@ -163,7 +168,7 @@ def load_test(url: str, server_pid: int, model: str, clients: int, duration: flo
     for message in sorted(set(errors))[:5]:
         print(f"error: {message}", file=sys.stderr)
     server_cpu = None if cpu_before is None or cpu_after is None else cpu_after - cpu_before
-    return latencies, len(errors), server_cpu, client_cpu, wall
+    return LoadResult(latencies, len(errors), server_cpu, client_cpu, wall)
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -213,16 +218,17 @@ def main(argv: list[str] | None = None) -> int:
                             .replace("STATUS_UPDATE_S", str(status_update_s))
                             .replace("ENDPOINT", repr(args.endpoint.strip("/"))))
             results.append(("a Gradio app whose function does nothing", load(noop)))
-    print(f"\n| load test: {args.clients} clients, {args.duration:g} s | " + " | ".join(r[0] for r in results) +
+    print(f"\n| load test: {args.clients} clients, {args.duration:g} s | " + " | ".join(name for name, _ in results) +
           " |\n|---|" + "---|" * len(results))
-    rows = {"requests": lambda r, ms: f"{len(ms)}", "throughput": lambda r, ms: f"{len(ms) / r[4]:.1f} req/s",
+    rows = {"requests": lambda r, ms: f"{len(ms)}", "throughput": lambda r, ms: f"{len(ms) / r.wall:.1f} req/s",
             "p50 latency": lambda r, ms: f"{percentile(ms, 0.5):.0f} ms",
-            "p95 latency": lambda r, ms: f"{percentile(ms, 0.95):.0f} ms", "errors": lambda r, ms: f"{r[1]}",
-            "server CPU per request": lambda r, ms: f"{1000 * r[2] / len(ms):.1f} ms" if r[2] and ms else "?",
-            "client CPU per request": lambda r, ms: f"{1000 * r[3] / len(ms):.1f} ms" if ms else "?"}
+            "p95 latency": lambda r, ms: f"{percentile(ms, 0.95):.0f} ms", "errors": lambda r, ms: f"{r.errors}",
+            "server CPU per request":
+                lambda r, ms: f"{1000 * r.server_cpu / len(ms):.1f} ms" if r.server_cpu and ms else "?",
+            "client CPU per request": lambda r, ms: f"{1000 * r.client_cpu / len(ms):.1f} ms" if ms else "?"}
     for name, cell in rows.items():
-        print(f"| {name} | " + " | ".join(cell(r, [1000 * x for x in r[0]]) for _, r in results) + " |")
-    return 1 if any(r[1] for _, r in results) else 0
+        print(f"| {name} | " + " | ".join(cell(r, [1000 * x for x in r.latencies]) for _, r in results) + " |")
+    return 1 if any(r.errors for _, r in results) else 0
 
 
 def app_queue_settings() -> tuple[int, float]:
@@ -232,7 +238,7 @@ def app_queue_settings() -> tuple[int, float]:
     return app.CONCURRENCY, app.STATUS_UPDATE_S
 
 
-def serve_and_load(script: Path, tmp: Path, model: str, args: argparse.Namespace) -> tuple:
+def serve_and_load(script: Path, tmp: Path, model: str, args: argparse.Namespace) -> LoadResult:
     """Start `script` as a server, run the load test against it, stop it; the load test's results."""
     port = free_port()
     server = start_server(script, dict(os.environ), port, tmp / f"{script.stem}.log")

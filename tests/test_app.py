@@ -110,6 +110,19 @@ def test_the_queue_rebuilds_its_monitoring_summary_every_100_events_not_every_ev
     assert getattr(app.demo._queue, "ANAYLTICS_CACHE_FREQUENCY", None) == 100
 
 
+def test_a_broken_local_model_loads_once_fixed_even_named_by_a_relative_folder(app, app_models, tmp_path,
+                                                                              monkeypatch):
+    (tmp_path / "mine").mkdir()
+    (tmp_path / "mine" / "config.json").write_text("{not json")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("DIGITGAN_PRETRAINED_DIR", ".")  # the source is then "mine", as a Hub repo's is its name
+    with pytest.raises(gr.Error, match="could not be loaded"):
+        app.load_model("mine")
+    shutil.rmtree(tmp_path / "mine")
+    shutil.copytree(app_models / "dcgan", tmp_path / "mine")
+    assert app.load_model("mine")[0] == "mine"  # not held as failed, as a Hub repo would be
+
+
 def test_a_models_folder_that_is_missing_or_empty_is_named(app, tmp_path, monkeypatch):
     monkeypatch.setenv("DIGITGAN_PRETRAINED_DIR", str(tmp_path / "nowhere"))
     assert f"there is no folder {tmp_path / 'nowhere'}" in app.model_report()
