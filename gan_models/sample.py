@@ -39,7 +39,7 @@ def main(argv: list[str] | None = None) -> int:
         images = generate(generator, args.n, args.seed, args.label, args.truncation)
     except (ModelLoadError, ValueError) as err:
         print(f"error: {err}", file=sys.stderr)
-        return 2
+        return 1
     out.parent.mkdir(parents=True, exist_ok=True)
     if out.suffix == ".npy":
         array = images.numpy()

@@ -149,8 +149,8 @@ def test_out_and_resume_alone_continue_a_run_with_its_own_settings(tmp_path, mni
     assert run_main(["--out", str(out), "--resume"]) == 0
     card = read_card(out / "model").data
     assert card.steps == 4 and card.training_command == "python -m training.run " + shlex.join(first)
-    # A length the command gives replaces the saved one; an abbreviated flag counts as given.
-    longer = parse_args(["--out", str(out), "--resume", "--ep", "0.01"])
+    # A length the command gives replaces the saved one.
+    longer = parse_args(["--out", str(out), "--resume", "--epochs", "0.01"])
     assert (longer.arch, longer.lr, longer.betas, longer.steps, longer.epochs) == ("mlp", 4e-4, (0.0, 0.9), None, 0.01)
     assert run_main(["--out", str(out), "--resume", "--steps", "3"]) == 0
     assert "the checkpoint is at step 4, the run's 3 steps or past them" in capsys.readouterr().err

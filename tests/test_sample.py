@@ -43,9 +43,9 @@ def test_three_channel_npy_and_png_grid(models, tmp_path):
 
 
 def test_bad_requests_give_one_line_errors(models, tmp_path, capsys):
-    assert sample_main(["--model", str(models["plain"]), "--label", "3", "--out", str(tmp_path / "x.npy")]) == 2
+    assert sample_main(["--model", str(models["plain"]), "--label", "3", "--out", str(tmp_path / "x.npy")]) == 1
     assert "unconditional" in capsys.readouterr().err
-    assert sample_main(["--model", str(tmp_path / "missing"), "--out", str(tmp_path / "x.npy")]) == 2
+    assert sample_main(["--model", str(tmp_path / "missing"), "--out", str(tmp_path / "x.npy")]) == 1
     assert "neither a folder nor a Hub repo id" in capsys.readouterr().err
     with pytest.raises(SystemExit):
         sample_main(["--model", str(models["plain"]), "--device", "gpu", "--out", str(tmp_path / "x.npy")])
@@ -81,5 +81,5 @@ def test_hub_ids_load_from_an_offline_cache(models, tmp_path):
     assert sample("digitgan/cond@v1", "--label", "2").returncode == 0
     assert sample(f"digitgan/plain@{'a' * 40}").returncode == 0
     missing = sample("digitgan/cond@v2")
-    assert missing.returncode == 2 and "could not fetch 'digitgan/cond@v2'" in missing.stderr
+    assert missing.returncode == 1 and "could not fetch 'digitgan/cond@v2'" in missing.stderr
     assert "Traceback" not in missing.stderr

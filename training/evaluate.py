@@ -133,12 +133,7 @@ def quick_metrics(generator: nn.Module, device: torch.device | str = "cpu", n: i
     clf = load_classifier(device=device)
     stacked = getattr(generator, "channels", 1) == 3
     n = n or (QUICK_STACKED_N if stacked else QUICK_N)
-    was_training = generator.training
-    generator.eval()
-    try:
-        images = generate(generator, n, seed)
-    finally:
-        generator.train(was_training)
+    images = generate(generator, n, seed)
     if stacked:
         scores = stacked_scores(clf, images)
     else:

@@ -50,7 +50,8 @@ def recipes(key: str) -> str:
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m training.run", description=__doc__.split("\n")[0],
                                 formatter_class=argparse.RawDescriptionHelpFormatter,
-                                epilog="\n".join(__doc__.split("\n")[1:]))
+                                epilog="\n".join(__doc__.split("\n")[1:]),
+                                allow_abbrev=False)  # flags by their names: the card's command drops --resume by its own
     p.add_argument("--arch", default="dcgan", choices=list_models(), help="registered architecture")
     p.add_argument("--conditional", action="store_true", help="condition G and D on the digit label")
     p.add_argument("--loss", choices=LOSSES,
@@ -118,7 +119,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def given_settings(p: argparse.ArgumentParser, argv: list[str]) -> set[str]:
-    """The settings `argv` names, abbreviated or not, as argparse dests."""
+    """The settings `argv` names, as argparse dests."""
     unset = object()  # argparse fills in defaults only where the namespace has no value yet
     parsed = p.parse_args(argv, argparse.Namespace(**dict.fromkeys(vars(p.parse_args([])), unset)))
     return {key for key, value in vars(parsed).items() if value is not unset}
@@ -189,6 +190,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"error: {err}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
+        if not main_rank:
+            return 130
         if checkpoint_path(cfg.out).exists():
             print(f"\ninterrupted: continue from the last checkpoint with the same command plus "
                   f"--out {shlex.quote(cfg.out)} --resume", file=sys.stderr)

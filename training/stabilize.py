@@ -5,6 +5,7 @@ from torch import nn
 from torch.nn.modules.batchnorm import _BatchNorm
 
 from gan_models import sample_latents
+from gan_models.sampling import labels_for
 
 
 @torch.no_grad()
@@ -30,16 +31,17 @@ def recalibrate_batchnorm(generator: nn.Module, seed: int, batches: int = 40, ba
     if not norms:
         return
     device = next(generator.parameters()).device
+    momenta = [m.momentum for m in norms]
     for m in norms:
         m.reset_running_stats()
         m.momentum = None  # a plain average over all batches
     generator.train()
+    labels = labels_for(generator, batch_size, None)
     for i in range(batches):
         z = sample_latents(batch_size, generator.latent_dim, seed + i, device=device)
-        labels = torch.arange(batch_size, device=device) % generator.num_classes if generator.num_classes else None
-        generator(z, labels)
-    for m in norms:
-        m.momentum = 0.1
+        generator(z, None if labels is None else labels.to(device))
+    for m, momentum in zip(norms, momenta):
+        m.momentum = momentum
     generator.eval()
 
 

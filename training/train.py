@@ -24,6 +24,7 @@ from .report import append_metrics, card_body, plot_losses, truncate_metrics
 from .schedule import code_weight, ema_decay, settling
 from .stabilize import apply_spectral_norm, recalibrate_batchnorm, update_ema
 
+
 class TrainingDiverged(RuntimeError):
     """A loss became NaN or infinite; the last good checkpoint is kept."""
 
@@ -148,8 +149,9 @@ def train(cfg: TrainConfig) -> Path:
             loss_d.backward()
             opt_d.step()
 
-        # 2. Generator: make D call the fakes real. D's own weight gradients are not needed here
-        # (DDP expects every parameter to take part, so there D keeps them).
+        # 2. Generator: make D call the fakes real. D's own weight gradients are not needed here (DDP
+        # expects every parameter to take part, and torch.compile would recompile D at each switch,
+        # so a wrapped D keeps them).
         freeze_d = D_run is D
         D.requires_grad_(not freeze_d)
         with autocast:
