@@ -17,9 +17,7 @@ import gan_models
 def pixels(images: torch.Tensor, min_side: int, nrow: int | None = None) -> np.ndarray:
     """uint8 (C, H, W), or (N, C, H, W) laid out as a grid, as an array enlarged by a whole factor to
     at least `min_side` pixels: nearest neighbour keeps strokes crisp where a browser blurs them."""
-    if images.dim() == 4:
-        images = gan_models.grid(images, nrow)
-    image = images[0].numpy() if images.shape[0] == 1 else images.permute(1, 2, 0).numpy()
+    image = gan_models.to_array(gan_models.grid(images, nrow) if images.dim() == 4 else images)
     scale = -(-min_side // max(image.shape[:2]))
     return image.repeat(scale, axis=0).repeat(scale, axis=1) if scale > 1 else image
 

@@ -6,7 +6,7 @@ import pkgutil
 from .hub import ModelLoadError, load_generator, read_card, resolve_source, save_generator, unwrap
 from .latent import latent_code, lerp, sample_latents, slerp
 from .registry import GANPair, create_model, list_models, model_config, register_model, training_recipe
-from .sampling import device_named, generate, grid, to_pil, to_uint8
+from .sampling import device_named, generate, grid, to_array, to_pil, to_uint8
 
 # Every other module here is an architecture file: importing it runs its @register_model,
 # so adding an architecture never means editing this package.
@@ -18,5 +18,5 @@ for _info in pkgutil.iter_modules(__path__):
 __all__ = [
     "GANPair", "ModelLoadError", "create_model", "device_named", "generate", "grid", "latent_code", "lerp", "list_models",
     "load_generator", "model_config", "read_card", "register_model", "sample_latents", "training_recipe",
-    "resolve_source", "save_generator", "slerp", "to_pil", "to_uint8", "unwrap",
+    "resolve_source", "save_generator", "slerp", "to_array", "to_pil", "to_uint8", "unwrap",
 ]

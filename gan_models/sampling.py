@@ -1,5 +1,6 @@
 """Drawing digits from a generator: the device, the labels, and post-processing in one place."""
 
+import numpy as np
 import torch
 from PIL import Image
 from torch import nn
@@ -67,7 +68,11 @@ def grid(images: torch.Tensor, nrow: int | None = None) -> torch.Tensor:
     return make_grid(images, nrow=nrow, padding=2, pad_value=0)[:images.size(1)]
 
 
+def to_array(image: torch.Tensor) -> np.ndarray:
+    """One uint8 image (C, H, W) → an array as image libraries take it: (H, W) for 1 channel, (H, W, 3) for 3."""
+    return image[0].numpy() if image.shape[0] == 1 else image.permute(1, 2, 0).numpy()
+
+
 def to_pil(image: torch.Tensor) -> Image.Image:
     """One uint8 image (C, H, W) → a PIL image (grayscale for 1 channel, RGB for 3)."""
-    array = image.permute(1, 2, 0).numpy()
-    return Image.fromarray(array[:, :, 0] if array.shape[2] == 1 else array)
+    return Image.fromarray(to_array(image))
