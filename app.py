@@ -21,11 +21,14 @@ from app_images import gif, pixels, png, save
 MAX_SEED = 2**32 - 1
 MAX_DIGITS, MAX_STEPS, MAX_TRUNCATION = 64, 64, 3.0
 DIGIT_CHOICES = ["any"] + [str(d) for d in range(10)]
+TRUNCATION_INFO = "redraws latent values beyond ±t: cleaner, more typical digits, less variety"
 HUB_RETRY_S = 300  # a Hub source that failed is retried after this long, not on every request
 CONCURRENCY = min(4, os.cpu_count() or 1)  # requests run side by side, one per core, one thread each
 # Queue positions go out once a second, rather than to every waiting client each time a request
 # starts (with 16 clients waiting, 16 messages per request).
 STATUS_UPDATE_S = 1.0
+# A digit is 28 pixels: where the browser scales an image, keep its pixels square instead of blurring them.
+CSS = "img { image-rendering: pixelated; } #animation img { width: 100%; height: 100%; object-fit: contain; }"
 
 _loaded: dict[str, tuple[nn.Module, Path]] = {}  # source -> (generator, its local folder)
 _failed: dict[str, tuple[float, str]] = {}  # Hub source -> (when it failed, why)
@@ -155,7 +158,7 @@ def interpolate(model: str | None = DEFAULT_MODEL, seed_a: int = 0, seed_b: int 
                              one_hot[seed_b % k if label_b is None else label_b], t) if k else None
     with torch.inference_mode():
         frames = gan_models.to_uint8(generator(z, labels))
-    return tuple(save({"frames.png": png(pixels(frames, 960, nrow=min(steps, 16))), "frames.gif": gif(frames)}))
+    return tuple(save({"frames.png": png(pixels(frames, 960, nrow=min(steps, 8))), "frames.gif": gif(frames)}))
 
 
 def _every_model() -> tuple[dict[str, nn.Module], list[str]]:
@@ -184,6 +187,7 @@ def model_report() -> str:
     """Markdown listing the models on offer: which loaded, and why any others did not."""
     loaded, problems = _every_model()
     lines = [f"- ✅ `{name}`: {g.config['architecture']}, {'conditional' if g.num_classes else 'unconditional'}"
+             + (", Stacked MNIST (three digits as the red, green and blue channels)" if g.channels == 3 else "")
              for name, g in loaded.items()] + [f"- ⚠️ {problem}" for problem in problems]
     return "\n".join(lines) or _no_models()
 
@@ -199,7 +203,9 @@ def model_card(model: str | None = DEFAULT_MODEL) -> tuple[str, dict, dict, dict
     digit = gr.update(interactive=True) if generator.num_classes else fixed
     card = gan_models.read_card(folder).data.to_dict() if (folder / "README.md").exists() else {}
     config = ", ".join(f"{k}={v}" for k, v in generator.config.items() if k != "architecture")
-    rows = {"architecture": f"{generator.config['architecture']} ({config})", "source": folder,
+    local = Path(model_sources().get(name, name)).is_dir()  # the server's own paths are not the visitor's business
+    rows = {"architecture": f"{generator.config['architecture']} ({config})",
+            "source": f"model folder {folder.name}/" if local else f"Hugging Face Hub, {name}",
             **{key: card[key] for key in ("loss", "steps", "batch_size", "dataset", "ema") if key in card}}
     if "training_time_s" in card:
         rows["training time"] = f"{card['training_time_s'] / 60:.1f} min"
@@ -228,7 +234,8 @@ def _seed_box(label: str, value: int, api_name: str) -> gr.Number:
 with gr.Blocks(title="digitgan", analytics_enabled=False, delete_cache=(3600, 3600)) as demo:
     gr.Markdown("# digitgan\nHandwritten digits drawn by GANs trained on MNIST. Same inputs, same digits.")
     with gr.Row():
-        model = gr.Dropdown(list(_AT_START), value=DEFAULT_MODEL, label="Model", allow_custom_value=True)
+        model = gr.Dropdown(list(_AT_START), value=DEFAULT_MODEL, label="Model", allow_custom_value=True,
+                            info="for Generate and Interpolate; Compare draws from every model")
         report = gr.Markdown("Loading models…")
     with gr.Accordion("Model card", open=False):
         card = gr.Markdown()
@@ -237,12 +244,13 @@ with gr.Blocks(title="digitgan", analytics_enabled=False, delete_cache=(3600, 36
             with gr.Column(scale=1):
                 seed = _seed_box("Seed", 0, "random_seed")
                 n = gr.Slider(1, MAX_DIGITS, value=16, step=1, precision=0, label="Number of digits")
-                digit = gr.Dropdown(DIGIT_CHOICES, value="any", label="Digit")
-                truncation = gr.Slider(0, MAX_TRUNCATION, value=0, step=0.05, label="Truncation (0 = off)")
+                digit = gr.Dropdown(DIGIT_CHOICES, value="any", label="Digit", info="conditional models only")
+                truncation = gr.Slider(0, MAX_TRUNCATION, value=0, step=0.05, label="Truncation (0 = off)",
+                                       info=TRUNCATION_INFO)
                 generate_button = gr.Button("Generate", variant="primary")
             with gr.Column(scale=2):
                 grid_image = gr.Image(label="Grid", interactive=False, elem_id="grid")
-        gallery = gr.Gallery(label="Digits", columns=8, elem_id="digits")
+        gallery = gr.Gallery(label="Digits", columns=8, height="auto", elem_id="digits")
     with gr.Tab("Interpolate"):
         with gr.Row():
             with gr.Column(scale=1):
@@ -252,16 +260,19 @@ with gr.Blocks(title="digitgan", analytics_enabled=False, delete_cache=(3600, 36
                     digit_a = gr.Dropdown(DIGIT_CHOICES, value="any", label="Digit A", info="where the morph starts")
                     digit_b = gr.Dropdown(DIGIT_CHOICES, value="any", label="Digit B", info="where it ends")
                 steps = gr.Slider(2, MAX_STEPS, value=16, step=1, precision=0, label="Steps")
-                method = gr.Radio(["slerp", "lerp"], value="slerp", label="Method")
+                method = gr.Radio(["slerp", "lerp"], value="slerp", label="Method",
+                                  info="slerp keeps to the sphere where Gaussian latents lie; lerp cuts across it")
                 interpolate_button = gr.Button("Interpolate", variant="primary")
             with gr.Column(scale=2):
-                animation = gr.Image(label="Animation", type="filepath", interactive=False, height=300)
+                animation = gr.Image(label="Animation", type="filepath", interactive=False, height=300,
+                                     elem_id="animation")
         strip = gr.Image(label="Frames", interactive=False)
     with gr.Tab("Compare"):
         with gr.Row():
             compare_seed = _seed_box("Seed", 0, "random_seed_compare")
             compare_n = gr.Slider(1, MAX_DIGITS, value=16, step=1, precision=0, label="Digits per model")
-            compare_truncation = gr.Slider(0, MAX_TRUNCATION, value=0, step=0.05, label="Truncation (0 = off)")
+            compare_truncation = gr.Slider(0, MAX_TRUNCATION, value=0, step=0.05, label="Truncation (0 = off)",
+                                           info=TRUNCATION_INFO)
         compare_button = gr.Button("Compare every model", variant="primary")
         comparison = gr.Gallery(label="Same seed, every model", columns=4, height="auto")
         compare_notes = gr.Markdown()
@@ -270,12 +281,19 @@ with gr.Blocks(title="digitgan", analytics_enabled=False, delete_cache=(3600, 36
     generate_inputs = [model, seed, n, digit, truncation]
     generate_button.click(generate, generate_inputs, grid_image, api_name="generate", preprocess=False).success(
         digits, generate_inputs, gallery, api_name="digits", preprocess=False)
+
+    def then_draw(event) -> None:
+        """After `event`, what Generate does, so that the page never shows another model's digits or none."""
+        event.then(generate, generate_inputs, grid_image, preprocess=False, api_visibility="private").success(
+            digits, generate_inputs, gallery, preprocess=False, api_visibility="private")
+
     interpolate_button.click(interpolate, [model, seed_a, seed_b, steps, method, digit_a, digit_b],
                              [strip, animation], api_name="interpolate", preprocess=False)
     compare_button.click(compare, [compare_seed, compare_n, compare_truncation], [comparison, compare_notes],
                          api_name="compare", preprocess=False)
-    model.change(model_card, model, [card, digit, digit_a, digit_b], api_name="model_card", preprocess=False)
-    demo.load(model_card, model, [card, digit, digit_a, digit_b], api_name="model_card_on_load", preprocess=False)
+    then_draw(model.change(model_card, model, [card, digit, digit_a, digit_b], api_name="model_card", preprocess=False))
+    then_draw(demo.load(model_card, model, [card, digit, digit_a, digit_b], api_name="model_card_on_load",
+                        preprocess=False))
     demo.load(model_report, None, report, api_name="models")
     # Read the choices again on each visit, so that models added since the start show up.
     demo.load(lambda: gr.update(choices=list(model_sources())), None, model, api_name="model_choices", queue=False)
@@ -286,4 +304,4 @@ with gr.Blocks(title="digitgan", analytics_enabled=False, delete_cache=(3600, 36
 
 if __name__ == "__main__":
     torch.set_num_threads(1)  # the server's requests never fight over the cores (set here: importing stays side-effect free)
-    demo.launch()
+    demo.launch(css=CSS)

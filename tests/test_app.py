@@ -54,6 +54,8 @@ def test_generate_gives_a_grid_and_digits_one_image_per_digit_of_it(app):
 def test_interpolate_gives_a_strip_and_an_animated_gif(app):
     strip, gif = app.interpolate("cdcgan", seed_a=1, seed_b=2, steps=8, method="lerp", digit_a="3", digit_b=8)
     assert pixels(strip).shape[1] > pixels(strip).shape[0]  # one row of 8 frames
+    tall = app.interpolate("cdcgan", 1, 2, 16, "lerp")[0]
+    assert pixels(tall).shape[1] < 5 * pixels(tall).shape[0]  # 16 frames in two rows (one row: 15 times wider)
     with Image.open(gif) as animation:
         assert animation.n_frames == 2 * 8 - 2  # forth and back
     assert app.interpolate("cdcgan", 1, 2, 8, "lerp", "3", "8") == (strip, gif)

@@ -26,6 +26,12 @@ def page():
         browser.close()
 
 
+def test_the_page_opens_with_the_default_digits_drawn(page, app_url: str):
+    page.goto(app_url)
+    page.wait_for_function("() => document.querySelector('#grid img')?.naturalWidth > 0", timeout=30_000)
+    page.wait_for_function("() => document.querySelectorAll('#digits img').length === 16", timeout=30_000)
+
+
 def test_clicking_generate_shows_the_grid_then_the_digits(page, app_url: str):
     page.goto(app_url)
     page.get_by_role("button", name="Generate", exact=True).click()
