@@ -84,6 +84,13 @@ def test_cli_refuses_bad_values_in_a_sentence(args, message, capsys):
     assert exit.value.code == 2 and message in capsys.readouterr().err
 
 
+def test_the_python_api_checks_settings_as_the_command_line_does():
+    for settings, message in [({"steps": 0}, "steps must be at least 1"), ({"code_weight": float("nan")}, "above 0"),
+                              ({"conditional": True, "dataset": "stacked-mnist"}, "with the mnist dataset only")]:
+        with pytest.raises(ValueError, match=message):
+            TrainConfig(**settings)
+
+
 def test_an_interrupted_run_says_how_to_go_on(tmp_path, mnist_dir, monkeypatch, capsys):
     def interrupted(cfg):
         raise KeyboardInterrupt

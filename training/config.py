@@ -8,6 +8,7 @@ import torch
 from gan_models import list_models, model_config, training_recipe
 
 from . import distributed as dist
+from .data import MNIST_TRAIN_IMAGES
 
 
 def default_batch_size(device: str) -> int:
@@ -79,26 +80,43 @@ class TrainConfig:
             self.batch_size = default_batch_size(self.device)
         if self.d_steps is None:  # WGAN-GP's critic needs several updates per generator update
             self.d_steps = 5 if self.loss == "wgan-gp" else 1
+        if self.lr is None:  # square-root scaling keeps Adam stable as the batch grows
+            base = 1e-4 if self.loss == "wgan-gp" else 2e-4
+            self.lr = base * math.sqrt(max(1.0, self.batch_size * dist.world_size() / 128))
+        self.betas = default_betas(self.loss) if self.betas is None else tuple(map(float, self.betas))
+        self._check()
+
+    def _check(self) -> None:
+        """A ValueError naming the first setting out of its range, or at odds with another."""
+        for name in ("steps", "batch_size", "log_every", "sample_every", "checkpoint_every", "d_steps", "latent_dim"):
+            if getattr(self, name) is not None and getattr(self, name) < 1:
+                raise ValueError(f"{name} must be at least 1; got {getattr(self, name)}")
+        for name in ("epochs", "time_limit", "lr", "code_weight"):
+            if getattr(self, name) is not None and not getattr(self, name) > 0:  # NaN fails too
+                raise ValueError(f"{name} must be above 0; got {getattr(self, name)}")
+        if self.batch_size * dist.world_size() > MNIST_TRAIN_IMAGES:
+            raise ValueError(f"batch_size: a global batch of {self.batch_size * dist.world_size():,} is more than "
+                             f"MNIST's {MNIST_TRAIN_IMAGES:,} training digits")
+        if not 0 <= self.ema_decay < 1:
+            raise ValueError(f"ema_decay must be at least 0 and below 1; got {self.ema_decay}")
+        if self.eval_every < 0:
+            raise ValueError(f"eval_every must be 0 (never) or more; got {self.eval_every}")
+        if self.conditional and self.dataset == "stacked-mnist":
+            raise ValueError("conditional works with the mnist dataset only (Stacked MNIST has 1000 classes)")
         if not 0 <= self.lr_decay <= 1:
             raise ValueError(f"lr_decay is a share of the run, between 0 and 1; got {self.lr_decay}")
         if not 0 < self.top_k <= 1:
             raise ValueError(f"top_k is a share of the batch, above 0 and at most 1; got {self.top_k}")
         if self.top_k < 1 and not self.lr_decay:
-            raise ValueError("top_k acts in the closing share of the run that lr_decay sets: set lr_decay too")
+            raise ValueError("top_k acts in the closing share of the run that lr_decay sets: set that share too")
         if self.codes == 1 or not 0 <= self.codes <= self.latent_dim:  # a code of one value tells nothing
             raise ValueError(f"codes are read out of z: 0 (none) or from 2 to latent_dim ({self.latent_dim}); "
                              f"got {self.codes}")
         if not 0 <= self.code_fade <= 1:
             raise ValueError(f"code_fade is a share of the run, between 0 and 1; got {self.code_fade}")
-        if self.code_weight <= 0:
-            raise ValueError(f"code_weight must be above 0; got {self.code_weight}")
         if self.codes and "codes" not in model_config(self.arch):
             with_codes = [a for a in list_models() if "codes" in model_config(a)]
             raise ValueError(f"architecture {self.arch!r} has no latent codes; architectures with them: "
                              + ", ".join(with_codes))
-        if self.lr is None:  # square-root scaling keeps Adam stable as the batch grows
-            base = 1e-4 if self.loss == "wgan-gp" else 2e-4
-            self.lr = base * math.sqrt(max(1.0, self.batch_size * dist.world_size() / 128))
-        self.betas = default_betas(self.loss) if self.betas is None else tuple(map(float, self.betas))
         if len(self.betas) != 2 or not all(0 <= b < 1 for b in self.betas):  # NaN fails too
             raise ValueError(f"betas are Adam's two decay rates, each at least 0 and below 1; got {self.betas}")

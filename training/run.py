@@ -13,6 +13,7 @@ gan_models.load_generator and pushable to the Hugging Face Hub.
 
 import argparse
 import os
+import re
 import shlex
 import sys
 import time
@@ -21,7 +22,7 @@ from gan_models import list_models
 
 from . import distributed as dist
 from .cuda_graph import CaptureFailed
-from .data import MNIST_TRAIN_IMAGES, DataNotFoundError
+from .data import DataNotFoundError
 from .device import pick_device
 from .losses import LOSSES
 from .config import TrainConfig, arch_defaults, default_batch_size
@@ -40,6 +41,12 @@ def launcher() -> str:
         return "python"
     nodes = "--standalone" if processes == here else f"--nnodes={processes // here}"
     return f"torchrun {nodes} --nproc_per_node={here}"
+
+
+def as_flags(message: str) -> str:
+    """A TrainConfig message that opens with a setting's name, with the flag for it: `lr_decay is` → `--lr-decay is`."""
+    name = re.match(r"\w*", message).group()
+    return f"--{name.replace('_', '-')}{message[len(name):]}" if name in TrainConfig.__dataclass_fields__ else message
 
 
 def recipes(key: str) -> str:
@@ -143,21 +150,6 @@ def parse_args(argv: list[str] | None = None) -> TrainConfig:
     args = p.parse_args(argv)
     if args.resume and args.out is not None:
         keep_run_settings(p, args, argv)
-    if args.conditional and args.dataset == "stacked-mnist":
-        p.error("--conditional works with --dataset mnist only (Stacked MNIST has 1000 classes)")
-    for name in ("steps", "batch_size", "log_every", "sample_every", "checkpoint_every", "d_steps", "latent_dim"):
-        if getattr(args, name) is not None and getattr(args, name) < 1:
-            p.error(f"--{name.replace('_', '-')} must be at least 1")
-    for name in ("epochs", "time_limit", "lr"):
-        if getattr(args, name) is not None and not getattr(args, name) > 0:  # NaN fails too
-            p.error(f"--{name.replace('_', '-')} must be above 0")
-    if args.batch_size is not None and args.batch_size * dist.world_size() > MNIST_TRAIN_IMAGES:
-        p.error(f"--batch-size: a global batch of {args.batch_size * dist.world_size():,} is more than MNIST's "
-                f"{MNIST_TRAIN_IMAGES:,} training digits")
-    if not 0 <= args.ema_decay < 1:
-        p.error(f"--ema-decay must be at least 0 and below 1; got {args.ema_decay}")
-    if args.eval_every < 0:
-        p.error("--eval-every must be 0 (never) or more")
     try:
         pick_device(args.device)
     except ValueError as err:
@@ -175,8 +167,8 @@ def parse_args(argv: list[str] | None = None) -> TrainConfig:
     command = f"{launcher()} -m training.run {shlex.join(given)}"
     try:
         return TrainConfig(**vars(args), command=command)
-    except ValueError as err:  # a setting that contradicts another, or the recipe
-        p.error(str(err))
+    except ValueError as err:  # a setting out of its range, at odds with another, or with the recipe
+        p.error(as_flags(str(err)))
 
 
 def main(argv: list[str] | None = None) -> int:
