@@ -191,6 +191,15 @@ def test_learning_rate_and_top_k_settle_over_the_closing_share(tmp_path, mnist_d
             parse_args(bad)
 
 
+def test_set_lr_fills_a_captured_step_s_rate_in_place():
+    rate = torch.tensor(0.1)  # a CUDA graph reads the rate from this tensor, so it must stay the same object
+    optimizers = (torch.optim.Adam([torch.nn.Parameter(torch.zeros(2))], lr=rate),
+                  torch.optim.Adam([torch.nn.Parameter(torch.zeros(2))], lr=0.1))
+    train_module.set_lr(optimizers, 0.05)
+    assert optimizers[0].param_groups[0]["lr"] is rate and rate.item() == pytest.approx(0.05)
+    assert optimizers[1].param_groups[0]["lr"] == 0.05
+
+
 def test_ema_update_takes_its_decay_as_a_number_or_a_tensor():
     torch.manual_seed(0)
     G, by_number, by_tensor = create_model("dcgan")[0], create_model("dcgan")[0], create_model("dcgan")[0]

@@ -187,12 +187,7 @@ def train(cfg: TrainConfig) -> Path:
         seconds = used()
         settled, code_w = settling(step, total, seconds, cfg), code_weight(step, total, seconds, cfg)
         if cfg.lr_decay:
-            for opt in (opt_d, opt_g):
-                for group in opt.param_groups:
-                    if graphs:
-                        group["lr"].fill_(cfg.lr * (1 - settled))
-                    else:
-                        group["lr"] = cfg.lr * (1 - settled)
+            set_lr((opt_d, opt_g), cfg.lr * (1 - settled))
         batches = [(data.indices(step * cfg.d_steps + i), *draw_noise(data.batch_size)) for i in range(cfg.d_steps)]
         if graphs:
             code_w_now.fill_(code_w)
@@ -214,11 +209,7 @@ def train(cfg: TrainConfig) -> Path:
                                        "Try a lower --lr, --loss ns or hinge, or a smaller --batch-size.")
         if logging and main:
             now = time.monotonic()
-            g_grad_norm = torch.linalg.vector_norm(torch.stack(torch._foreach_norm([p.grad for p in G.parameters()])))
-            record = {"step": step, "d_loss": stats["d_loss"].item(), "g_loss": stats["g_loss"].item(),
-                      "d_real": torch.sigmoid(stats["real_logits"]).mean().item(),
-                      "d_fake": torch.sigmoid(stats["fake_logits"]).mean().item(), "g_grad_norm": g_grad_norm.item(),
-                      **({"code_loss": stats["code_loss"].item()} if cfg.codes else {}),
+            record = {"step": step, **step_record(stats, G),
                       "images_per_s": (step - window_step) * data.global_batch * cfg.d_steps / (now - window_t)}
             window_t, window_step = now, step
             append_metrics(out / "metrics.jsonl", record)
@@ -239,15 +230,39 @@ def train(cfg: TrainConfig) -> Path:
         wall = used()
         final = ema if ema is not None else unwrap(G)
         recalibrate_batchnorm(final, seed=cfg.seed + 777)
-        sample = save_samples(f"step_{step:06d}.png")
-        metrics = quick_metrics(final, device) if cfg.eval_every else None
-        card = {"loss": cfg.loss, "steps": step, "batch_size": cfg.batch_size, "dataset": cfg.dataset,
-                "conditional": cfg.conditional, "training_command": "\n".join(commands),
-                "training_time_s": round(wall, 1), "ema": cfg.ema, "training_device": describe_device(device)}
-        if metrics:
-            card["quality"] = metrics  # "metrics" is a reserved Hub card field (a list of metric ids)
-        save_generator(final, model_dir, card, card_body(cfg.arch, "\n".join(commands), step, wall, cfg.loss,
-                                                         metrics, "samples.png"))
-        (model_dir / "samples.png").write_bytes(sample.read_bytes())
+        export(final, model_dir, save_samples(f"step_{step:06d}.png"), cfg, step, wall, commands, device)
     dist.barrier()
     return model_dir
+
+
+def set_lr(optimizers: tuple, lr: float) -> None:
+    """Set every group's learning rate; a captured step reads it from a device tensor, filled in place."""
+    for opt in optimizers:
+        for group in opt.param_groups:
+            if torch.is_tensor(group["lr"]):
+                group["lr"].fill_(lr)
+            else:
+                group["lr"] = lr
+
+
+def step_record(stats: dict[str, torch.Tensor], G: torch.nn.Module) -> dict[str, float]:
+    """The numbers metrics.jsonl keeps of a step: losses, D's mean verdicts, and G's gradient norm."""
+    g_grad_norm = torch.linalg.vector_norm(torch.stack(torch._foreach_norm([p.grad for p in G.parameters()])))
+    return {"d_loss": stats["d_loss"].item(), "g_loss": stats["g_loss"].item(),
+            "d_real": torch.sigmoid(stats["real_logits"]).mean().item(),
+            "d_fake": torch.sigmoid(stats["fake_logits"]).mean().item(), "g_grad_norm": g_grad_norm.item(),
+            **({"code_loss": stats["code_loss"].item()} if "code_loss" in stats else {})}
+
+
+def export(final: torch.nn.Module, model_dir: Path, sample: Path, cfg: TrainConfig, step: int, wall: float,
+           commands: list[str], device: torch.device) -> None:
+    """Write the generator a run ends with, its model card and its last sample grid into `model_dir`."""
+    metrics = quick_metrics(final, device) if cfg.eval_every else None
+    card = {"loss": cfg.loss, "steps": step, "batch_size": cfg.batch_size, "dataset": cfg.dataset,
+            "conditional": cfg.conditional, "training_command": "\n".join(commands),
+            "training_time_s": round(wall, 1), "ema": cfg.ema, "training_device": describe_device(device)}
+    if metrics:
+        card["quality"] = metrics  # "metrics" is a reserved Hub card field (a list of metric ids)
+    save_generator(final, model_dir, card, card_body(cfg.arch, "\n".join(commands), step, wall, cfg.loss,
+                                                     metrics, "samples.png"))
+    (model_dir / "samples.png").write_bytes(sample.read_bytes())
