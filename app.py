@@ -7,8 +7,6 @@
 
 import os
 import random
-import threading
-import time
 from pathlib import Path
 
 import gradio as gr
@@ -17,12 +15,12 @@ from torch import nn
 
 import gan_models
 from app_images import gif, pixels, png, save
+from app_models import DEFAULT_MODEL, MODELS_AT_START, every_model, load_model, model_sources, no_models, user_error
 
 MAX_SEED = 2**32 - 1
 MAX_DIGITS, MAX_STEPS, MAX_TRUNCATION = 64, 64, 3.0
 DIGIT_CHOICES = ["any"] + [str(d) for d in range(10)]
 TRUNCATION_INFO = "redraws latent values beyond ±t: cleaner, more typical digits, less variety"
-HUB_RETRY_S = 300  # a Hub source that failed is retried after this long, not on every request
 CONCURRENCY = min(4, os.cpu_count() or 1)  # requests run side by side, one per core, one thread each
 # Queue positions go out once a second, rather than to every waiting client each time a request
 # starts (with 16 clients waiting, 16 messages per request).
@@ -30,67 +28,12 @@ STATUS_UPDATE_S = 1.0
 # A digit is 28 pixels: where the browser scales an image, keep its pixels square instead of blurring them.
 CSS = "img { image-rendering: pixelated; } #animation img { width: 100%; height: 100%; object-fit: contain; }"
 
-_loaded: dict[str, tuple[nn.Module, Path]] = {}  # source -> (generator, its local folder)
-_failed: dict[str, tuple[float, str]] = {}  # Hub source -> (when it failed, why)
-_load_locks: dict[str, threading.Lock] = {}  # source -> its lock: a slow Hub download holds up no other model
-
-
-def _error(message: str) -> gr.Error:
-    return gr.Error(message, print_exception=False)  # the input is wrong, not the code: log no traceback
-
-
-def _models_folder() -> Path:
-    return Path(os.environ.get("DIGITGAN_PRETRAINED_DIR", Path(__file__).parent / "pretrained"))
-
-
-def _no_models() -> str:
-    folder = _models_folder()
-    where = f"the folder {folder} holds no model folders" if folder.is_dir() else f"there is no folder {folder}"
-    return (f"No models yet: {where}. Add a model folder there (or point DIGITGAN_PRETRAINED_DIR at one "
-            "that holds them), or list Hub repos in DIGITGAN_MODELS.")
-
-
-def model_sources() -> dict[str, str]:
-    """Every model on offer, name -> source: bundled folders first, then the Hub repos in DIGITGAN_MODELS."""
-    sources = {p.parent.name: str(p.parent) for p in sorted(_models_folder().glob("*/config.json"))}
-    hub = [s.strip() for s in os.environ.get("DIGITGAN_MODELS", "").split(",") if s.strip()]
-    return sources | {repo: repo for repo in hub}
-
-
-_AT_START = model_sources()
-DEFAULT_MODEL = "dcgan" if "dcgan" in _AT_START else next(iter(_AT_START), None)  # selected at start
-
-
-def load_model(model: str | None) -> tuple[str, nn.Module, Path]:
-    """(name, generator, folder) of a model, loaded once and cached; a gr.Error says why it cannot be."""
-    sources = model_sources()
-    name = model or DEFAULT_MODEL or next(iter(sources), None)
-    if name not in sources:
-        raise _error(f"Unknown model '{name}'. Available models: {', '.join(sources)}." if sources else _no_models())
-    source = sources[name]
-    if source in _loaded:
-        return (name, *_loaded[source])
-    with _load_locks.setdefault(source, threading.Lock()):  # one load per source, however many requests ask
-        failed = _failed.get(source, (-HUB_RETRY_S, ""))
-        if source not in _loaded and time.monotonic() - failed[0] < HUB_RETRY_S:
-            raise _error(f"Model '{name}' could not be loaded: {failed[1]}")
-        try:
-            if source not in _loaded:  # a Hub snapshot is a local folder too, and holds the model card
-                folder = gan_models.resolve_source(source)
-                # channels-last: the transposed convolutions run about 1.4x faster on the CPU that way
-                generator = gan_models.load_generator(folder).to(memory_format=torch.channels_last)
-                _loaded[source] = generator, folder
-        except gan_models.ModelLoadError as err:
-            if not Path(source).is_dir():  # a Hub repo: remember the failure; a local folder may be fixed any moment
-                _failed[source] = (time.monotonic(), str(err))
-            raise _error(f"Model '{name}' could not be loaded: {err}") from None
-    return (name, *_loaded[source])
 
 
 def _whole(value: float | None, what: str, low: int, high: int) -> int:
     whole = isinstance(value, int) or (isinstance(value, float) and value.is_integer())  # not NaN or inf
     if isinstance(value, bool) or not whole or not low <= value <= high:
-        raise _error(f"The {what} must be a whole number from {low} to {high}; got {value!r}.")
+        raise user_error(f"The {what} must be a whole number from {low} to {high}; got {value!r}.")
     return int(value)
 
 
@@ -98,9 +41,9 @@ def _digit(digit: str | int | None, generator: nn.Module, name: str) -> int | No
     if digit is None or str(digit).strip().lower() in {"", "any"}:
         return None
     if not str(digit).strip().isdecimal() or int(digit) > 9:
-        raise _error(f"The digit must be 'any' or a whole number from 0 to 9; got {digit!r}.")
+        raise user_error(f"The digit must be 'any' or a whole number from 0 to 9; got {digit!r}.")
     if not generator.num_classes:
-        raise _error(f"The model '{name}' is unconditional, so it cannot be asked for a digit: "
+        raise user_error(f"The model '{name}' is unconditional, so it cannot be asked for a digit: "
                      "set the digit to 'any' or pick a conditional model.")
     return int(digit)
 
@@ -109,7 +52,7 @@ def _truncation(truncation: float | None) -> float | None:
     if truncation is None or truncation == 0:
         return None  # 0 means off: a threshold of 0 would leave no latent values to draw
     if type(truncation) not in (int, float) or not 0 < truncation <= MAX_TRUNCATION:
-        raise _error(f"Truncation must be between 0 (off) and {MAX_TRUNCATION:g}; got {truncation!r}.")
+        raise user_error(f"Truncation must be between 0 (off) and {MAX_TRUNCATION:g}; got {truncation!r}.")
     return float(truncation)
 
 
@@ -147,7 +90,7 @@ def interpolate(model: str | None = DEFAULT_MODEL, seed_a: int = 0, seed_b: int 
     seed_a, seed_b = _whole(seed_a, "seed A", 0, MAX_SEED), _whole(seed_b, "seed B", 0, MAX_SEED)
     steps = _whole(steps, "number of steps", 2, MAX_STEPS)
     if method not in {"lerp", "slerp"}:
-        raise _error(f"The method must be 'lerp' or 'slerp'; got {method!r}.")
+        raise user_error(f"The method must be 'lerp' or 'slerp'; got {method!r}.")
     label_a, label_b = _digit(digit_a, generator, name), _digit(digit_b, generator, name)
     z_a, z_b = (gan_models.sample_latents(1, generator.latent_dim, s)[0] for s in (seed_a, seed_b))
     t = torch.linspace(0, 1, steps)
@@ -161,22 +104,11 @@ def interpolate(model: str | None = DEFAULT_MODEL, seed_a: int = 0, seed_b: int 
     return tuple(save({"frames.png": png(pixels(frames, 960, nrow=min(steps, 8))), "frames.gif": gif(frames)}))
 
 
-def _every_model() -> tuple[dict[str, nn.Module], list[str]]:
-    """The models on offer that load, by name, and a sentence for each that does not."""
-    loaded, problems = {}, []
-    for name in model_sources():
-        try:
-            loaded[name] = load_model(name)[1]
-        except gr.Error as err:
-            problems.append(err.message)
-    return loaded, problems
-
-
 def compare(seed: int = 0, n: int = 16, truncation: float = 0.0) -> tuple[list[tuple[str, str]], str]:
     """One grid per model on offer, all from the same seed, and a note on any model that failed."""
     seed, n = _whole(seed, "seed", 0, MAX_SEED), _whole(n, "number of digits", 1, MAX_DIGITS)
     truncation = _truncation(truncation)
-    loaded, problems = _every_model()
+    loaded, problems = every_model()
     with torch.inference_mode():
         grids = {f"{i}.png": png(pixels(gan_models.generate(g, n, seed, None, truncation), 240))
                  for i, g in enumerate(loaded.values())}
@@ -185,11 +117,11 @@ def compare(seed: int = 0, n: int = 16, truncation: float = 0.0) -> tuple[list[t
 
 def model_report() -> str:
     """Markdown listing the models on offer: which loaded, and why any others did not."""
-    loaded, problems = _every_model()
+    loaded, problems = every_model()
     lines = [f"- ✅ `{name}`: {g.config['architecture']}, {'conditional' if g.num_classes else 'unconditional'}"
              + (", Stacked MNIST (three digits as the red, green and blue channels)" if g.channels == 3 else "")
              for name, g in loaded.items()] + [f"- ⚠️ {problem}" for problem in problems]
-    return "\n".join(lines) or _no_models()
+    return "\n".join(lines) or no_models()
 
 
 def model_card(model: str | None = DEFAULT_MODEL) -> tuple[str, dict, dict, dict]:
@@ -234,7 +166,7 @@ def _seed_box(label: str, value: int, api_name: str) -> gr.Number:
 with gr.Blocks(title="digitgan", analytics_enabled=False, delete_cache=(3600, 3600)) as demo:
     gr.Markdown("# digitgan\nHandwritten digits drawn by GANs trained on MNIST. Same inputs, same digits.")
     with gr.Row():
-        model = gr.Dropdown(list(_AT_START), value=DEFAULT_MODEL, label="Model", allow_custom_value=True,
+        model = gr.Dropdown(list(MODELS_AT_START), value=DEFAULT_MODEL, label="Model", allow_custom_value=True,
                             info="for Generate and Interpolate; Compare draws from every model")
         report = gr.Markdown("Loading models…")
     with gr.Accordion("Model card", open=False):

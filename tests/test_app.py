@@ -73,7 +73,9 @@ def test_a_slow_hub_download_holds_up_no_other_model(app, app_models, tmp_path, 
     shutil.copytree(app_models / "dcgan", fresh / "dcgan")
     monkeypatch.setenv("DIGITGAN_PRETRAINED_DIR", str(fresh))
     monkeypatch.setenv("DIGITGAN_MODELS", "owner/slow")
-    monkeypatch.setattr(app, "_failed", {})
+    import app_models
+
+    monkeypatch.setattr(app_models, "_failed", {})
     downloading, release = threading.Event(), threading.Event()
     resolve = app.gan_models.resolve_source
 
