@@ -21,7 +21,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--seed", type=int, default=0, help="random seed; the same seed gives the same digits")
     p.add_argument("--label", type=int, default=None, help="digit to draw (conditional models only)")
     p.add_argument("--truncation", type=float, default=None, help="truncation threshold for latents (e.g. 1.0)")
-    p.add_argument("--out", required=True, help=".npy for a uint8 array (N, 28, 28), or (N, 3, 28, 28) for RGB models; .png for a grid")
+    p.add_argument("--out", required=True,
+                   help=".npy for a uint8 array (N, 28, 28), or (N, 3, 28, 28) for RGB models; .png for a grid")
     p.add_argument("--device", default="cpu", help="torch device to sample on")
     args = p.parse_args(argv)
 

@@ -72,7 +72,8 @@ def resume(path: Path, cfg: TrainConfig, G: nn.Module, D: nn.Module, optimizers:
         saved["betas"] = tuple(saved["betas"] or default_betas(saved["loss"]))
     except Exception as err:  # truncated, empty or foreign file: torch.load has many ways to say so
         # torch's own text for this one advises unpickling the file, which would run any code it holds
-        detail = ("it is not a file of tensors and plain containers, as checkpoints are" if isinstance(err, pickle.UnpicklingError)
+        unpickling = isinstance(err, pickle.UnpicklingError)
+        detail = ("it is not a file of tensors and plain containers, as checkpoints are" if unpickling
                   else f"{type(err).__name__}: {' '.join(str(err).split())[:200]}")
         raise CheckpointMismatch(f"{path} cannot be read as a checkpoint ({detail}): "
                                  "start a new run with another --out") from None

@@ -36,7 +36,8 @@ def describe_device(device: torch.device) -> str:
         return f"{torch.cuda.get_device_name(device)} × {dist.world_size()}"
     processes = dist.world_size()
     threads = torch.get_num_threads()
-    return f"CPU, {os.cpu_count()} cores, {threads} thread{'s' * (threads > 1)} × {processes} process{'es' * (processes > 1)}"
+    return (f"CPU, {os.cpu_count()} cores, {threads} thread{'s' * (threads > 1)} "
+            f"× {processes} process{'es' * (processes > 1)}")
 
 
 def graphable(cfg: TrainConfig, device: torch.device) -> bool:

@@ -44,7 +44,7 @@ def launcher() -> str:
 
 
 def as_flags(message: str) -> str:
-    """A TrainConfig message that opens with a setting's name, with the flag for it: `lr_decay is` → `--lr-decay is`."""
+    """A TrainConfig message that opens with a setting's name, with its flag: `lr_decay is` → `--lr-decay is`."""
     name = re.match(r"\w*", message).group()
     return f"--{name.replace('_', '-')}{message[len(name):]}" if name in TrainConfig.__dataclass_fields__ else message
 
@@ -58,7 +58,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m training.run", description=__doc__.split("\n")[0],
                                 formatter_class=argparse.RawDescriptionHelpFormatter,
                                 epilog="\n".join(__doc__.split("\n")[1:]),
-                                allow_abbrev=False)  # flags by their names: the card's command drops --resume by its own
+                                allow_abbrev=False)  # the card's command drops --resume by its name
     p.add_argument("--arch", default="dcgan", choices=list_models(), help="registered architecture")
     p.add_argument("--conditional", action="store_true", help="condition G and D on the digit label")
     p.add_argument("--loss", choices=LOSSES,
