@@ -26,7 +26,13 @@ CONCURRENCY = min(4, os.cpu_count() or 1)  # requests run side by side, one per 
 # starts (with 16 clients waiting, 16 messages per request).
 STATUS_UPDATE_S = 1.0
 # A digit is 28 pixels: where the browser scales an image, keep its pixels square instead of blurring them.
-CSS = "img { image-rendering: pixelated; } #animation img { width: 100%; height: 100%; object-fit: contain; }"
+CSS = """img { image-rendering: pixelated; }
+#animation img { width: 100%; height: 100%; object-fit: contain; }
+@media (max-width: 720px) {  /* a gallery's cells are at least 100 px: on a phone, fewer columns, square cells */
+  #digits .grid-container, #comparison .grid-container { grid-template-rows: none; grid-auto-rows: auto; }
+  #digits .grid-container { grid-template-columns: repeat(4, minmax(0, 1fr)); }
+  #comparison .grid-container { grid-template-columns: repeat(2, minmax(0, 1fr)); }
+}"""
 
 
 
@@ -206,7 +212,7 @@ with gr.Blocks(title="digitgan", analytics_enabled=False, delete_cache=(3600, 36
             compare_truncation = gr.Slider(0, MAX_TRUNCATION, value=0, step=0.05, label="Truncation (0 = off)",
                                            info=TRUNCATION_INFO)
         compare_button = gr.Button("Compare every model", variant="primary")
-        comparison = gr.Gallery(label="Same seed, every model", columns=4, height="auto")
+        comparison = gr.Gallery(label="Same seed, every model", columns=4, height="auto", elem_id="comparison")
         compare_notes = gr.Markdown()
 
     # preprocess=False: the functions check every input in a sentence naming it, which Gradio's checks do not.

@@ -43,3 +43,17 @@ def test_clicking_generate_shows_the_grid_then_the_digits(page, app_url: str):
     # Then the gallery, from its own call: one image per digit.
     page.wait_for_function("() => document.querySelectorAll('#digits img').length === 16", timeout=30_000)
     assert page.locator(".toast-body.error").count() == 0
+
+
+def test_on_a_phone_every_digit_of_the_gallery_is_in_view(page, app_url: str):
+    page.set_viewport_size({"width": 390, "height": 844})
+    try:
+        page.goto(app_url)
+        page.wait_for_function("() => document.querySelectorAll('#digits img').length === 16", timeout=30_000)
+        gallery = page.locator("#digits").bounding_box()
+        cells = [cell.bounding_box() for cell in page.locator("#digits .thumbnail-item").all()]
+    finally:
+        page.set_viewport_size({"width": 1280, "height": 1000})
+    assert len(cells) == 16
+    assert all(cell["x"] + cell["width"] <= gallery["x"] + gallery["width"] + 1 for cell in cells)
+    assert all(abs(cell["width"] - cell["height"]) <= 1 for cell in cells)  # square, as the digits are
