@@ -23,6 +23,7 @@ matplotlib.use("Agg")  # files only: no display needed
 import matplotlib.pyplot as plt  # noqa: E402
 
 from gan_models import list_models, load_generator  # noqa: E402
+from training.data import data_dir_help  # noqa: E402
 from training.evaluate import evaluate_generator, evaluate_real  # noqa: E402
 from training.losses import LOSSES  # noqa: E402
 from training.report import read_metrics  # noqa: E402
@@ -101,7 +102,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--batch-size", type=int, default=128, help="images per step")
     p.add_argument("--log-every", type=int, default=5, help="steps between logged gradient norms")
     p.add_argument("--seed", type=int, default=0, help="random seed for training and scoring")
-    p.add_argument("--data-dir", help="folder holding MNIST/raw/ (default: ~/.cache/digitgan/data)")
+    p.add_argument("--data-dir", help=data_dir_help())
     p.add_argument("--device", default="cpu", help="torch device to train and score on")
     p.add_argument("--out", default="runs/quality", help="folder for quality.md, quality.json and grad_norm.png")
     args = p.parse_args(argv)

@@ -49,6 +49,14 @@ def test_architecture_recipe_fills_only_what_the_command_leaves_out():
     assert parse_args(["--betas", "0", "0.9"]).betas == (0.0, 0.9)
 
 
+def test_data_dir_help_names_the_folder_used_without_the_flag(tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.setenv("COLUMNS", "1000")  # argparse would wrap the path at its hyphens
+    from training.run import build_parser
+
+    assert f"(default: {tmp_path / 'cache' / 'digitgan' / 'data'};" in build_parser().format_help()
+
+
 def test_batch_size_default_follows_the_device_and_the_card_command_names_it(monkeypatch):
     monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
     assert TrainConfig(device="auto").batch_size == TrainConfig(device="cpu").batch_size == 32

@@ -22,7 +22,7 @@ from safetensors import SafetensorError, safe_open
 from safetensors.torch import save_file
 from torch import nn
 
-from .data import MNIST_TRAIN_IMAGES, DataNotFoundError, load_mnist
+from .data import MNIST_TRAIN_IMAGES, DataNotFoundError, data_dir_help, load_mnist
 from .metrics import feature_stats
 
 ASSET = Path(__file__).parent / "assets" / "mnist_classifier.safetensors"
@@ -180,7 +180,7 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m training.classifier", description=__doc__.split("\n")[0],
                                 formatter_class=argparse.RawDescriptionHelpFormatter,
                                 epilog="\n".join(__doc__.split("\n")[1:]))
-    p.add_argument("--data-dir", help="folder holding MNIST/raw/ (default: ~/.cache/digitgan/data)")
+    p.add_argument("--data-dir", help=data_dir_help())
     p.add_argument("--epochs", type=int, default=8, help="passes over the 60,000 training digits")
     p.add_argument("--batch-size", type=int, default=128, help="digits per step")
     p.add_argument("--lr", type=float, default=3e-3, help="peak AdamW learning rate of the one-cycle schedule")

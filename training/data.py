@@ -20,6 +20,11 @@ def default_data_dir() -> Path:
     return Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "digitgan" / "data"
 
 
+def data_dir_help() -> str:
+    """The --data-dir flag's help, naming the folder used without it on this machine."""
+    return f"folder holding MNIST/raw/ (default: {default_data_dir()}; downloaded there when missing)"
+
+
 def load_mnist(data_dir: str | Path | None = None, train: bool = True) -> tuple[torch.Tensor, torch.Tensor]:
     """MNIST images (N, 28, 28) uint8 and labels (N,) int64, downloading only when the files are missing."""
     root = Path(data_dir) if data_dir else default_data_dir()

@@ -32,7 +32,7 @@ from gan_models import ModelLoadError, device_named, generate, load_generator, r
 from gan_models.sampling import labels_for
 
 from .classifier import ClassifierLoadError, DigitClassifier, embed, load_classifier
-from .data import DataNotFoundError, load_mnist
+from .data import DataNotFoundError, data_dir_help, load_mnist
 from .metrics import (class_histogram, count_modes, feature_stats, frechet_distance, inception_score,
                       kl_to_uniform, precision_recall)
 from .report import update_card_metrics
@@ -167,7 +167,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--n", type=int, help=f"samples to score (default 10000; {STACKED_N} with --stacked)")
     p.add_argument("--seed", type=int, default=0, help="random seed for the samples and the real subsets")
     p.add_argument("--json", help="also write the results to this JSON file")
-    p.add_argument("--data-dir", help="folder holding MNIST/raw/ (default: ~/.cache/digitgan/data)")
+    p.add_argument("--data-dir", help=data_dir_help())
     p.add_argument("--device", default="cpu", help="torch device for the generator and the classifier")
     p.add_argument("--update-card", action="store_true",
                    help="also write the results into the model folder's card (README.md)")

@@ -22,7 +22,7 @@ from gan_models import list_models
 
 from . import distributed as dist
 from .cuda_graph import CaptureFailed
-from .data import DataNotFoundError
+from .data import DataNotFoundError, data_dir_help
 from .device import pick_device
 from .losses import LOSSES
 from .config import TrainConfig, arch_defaults, default_batch_size
@@ -104,8 +104,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="the EMA's decay once its warm-up, an average over the last 5%% of the steps so far, "
                         "reaches it (default 0.999: the last 1,000 steps, from step 19,000 on)")
     p.add_argument("--seed", type=int, default=0, help="random seed (data order, noise, initial weights)")
-    p.add_argument("--data-dir", help="folder holding MNIST/raw/ (default: ~/.cache/digitgan/data; "
-                                      "downloaded there when missing)")
+    p.add_argument("--data-dir", help=data_dir_help())
     p.add_argument("--out", help="run folder (default: runs/<arch>-<timestamp>)")
     p.add_argument("--resume", action="store_true",
                    help="continue the run in --out from its last checkpoint, with its settings where the command "
