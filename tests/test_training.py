@@ -1,13 +1,14 @@
 """The shared trainer: outputs, every loss, schedules, divergence, Stacked MNIST, compile, EMA."""
 
 import json
+import math
 from pathlib import Path
 
 import pytest
 import torch
 from safetensors.torch import load_file
 
-from gan_models import create_model, list_models, load_generator
+from gan_models import create_model, list_models, load_generator, read_card
 from training import data as data_module, train as train_module
 from training.data import DataNotFoundError
 from training.losses import LOSSES, code_loss, d_loss, g_loss, gradient_penalty
@@ -189,6 +190,16 @@ def test_learning_rate_and_top_k_settle_over_the_closing_share(tmp_path, mnist_d
     for bad in (["--lr-decay", "1.5"], ["--top-k", "0"], ["--top-k", "0.5", "--lr-decay", "0"]):
         with pytest.raises(SystemExit):
             parse_args(bad)
+
+
+def test_a_time_limit_alone_sets_the_run_s_length(tmp_path, mnist_dir):
+    per_epoch = 1875  # batches of 32
+    assert train_module.run_length(TrainConfig(time_limit=900), per_epoch) == math.inf  # not cut at 5 epochs
+    assert train_module.run_length(TrainConfig(time_limit=900, steps=7), per_epoch) == 7
+    assert train_module.run_length(TrainConfig(time_limit=900, epochs=2), per_epoch) == 2 * per_epoch
+    assert train_module.run_length(TrainConfig(), per_epoch) == 5 * per_epoch
+    model_dir = train(config(tmp_path, mnist_dir, arch="mlp", steps=None, time_limit=1.0))
+    assert read_card(model_dir).data.steps > 0
 
 
 def test_set_lr_fills_a_captured_step_s_rate_in_place():

@@ -68,8 +68,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="stacked-mnist: three digits as RGB channels, 1000 modes")
     length = p.add_mutually_exclusive_group()
     length.add_argument("--steps", type=int, help="generator updates to train for")
-    length.add_argument("--epochs", type=float, help="passes over the data (default 5 when --steps is not given)")
-    p.add_argument("--time-limit", type=float, help="stop after this many seconds of training, then export")
+    length.add_argument("--epochs", type=float,
+                        help="passes over the data (default 5 when neither --steps nor --time-limit is given)")
+    p.add_argument("--time-limit", type=float, help="stop after this many seconds of training, then export; "
+                   "without --steps or --epochs, the time alone sets the run's length")
     p.add_argument("--batch-size", type=int,
                    help="images per step and process (default: 32 on a CPU, where smaller batches train faster, "
                         "128 on a GPU)")

@@ -1,6 +1,7 @@
 """The one training loop every architecture shares. The CLI lives in training/run.py."""
 
 import copy
+import math
 import sys
 import time
 from contextlib import nullcontext
@@ -75,7 +76,7 @@ def train(cfg: TrainConfig) -> Path:
     elif main:
         (out / "metrics.jsonl").unlink(missing_ok=True)  # left by a run killed before its first checkpoint
 
-    total = cfg.steps or max(1, round((cfg.epochs or 5) * data.batches_per_epoch / cfg.d_steps))
+    total = run_length(cfg, data.batches_per_epoch)
     if cfg.resume and step >= total and main:
         print(f"the checkpoint is at step {step:,}, the run's {total:,} steps or past them: exporting it as it is "
               "(pass a larger --steps to train on)", file=sys.stderr)
@@ -182,7 +183,8 @@ def train(cfg: TrainConfig) -> Path:
         return elapsed + time.monotonic() - t0
 
     timed_out = cfg.time_limit is not None and elapsed >= cfg.time_limit  # killed while exporting
-    bar = tqdm(total=total, initial=step, disable=not main, unit="step", dynamic_ncols=True)
+    bar = tqdm(total=None if math.isinf(total) else total, initial=step, disable=not main, unit="step",
+               dynamic_ncols=True)
     while step < total and not timed_out:
         seconds = used()
         settled, code_w = settling(step, total, seconds, cfg), code_weight(step, total, seconds, cfg)
@@ -233,6 +235,16 @@ def train(cfg: TrainConfig) -> Path:
         export(final, model_dir, save_samples(f"step_{step:06d}.png"), cfg, step, wall, commands, device)
     dist.barrier()
     return model_dir
+
+
+def run_length(cfg: TrainConfig, batches_per_epoch: int) -> float:
+    """The generator updates a run is to make: --steps, else --epochs (5 where neither is given);
+    with a time limit and neither, as many as the time allows (inf)."""
+    if cfg.steps:
+        return cfg.steps
+    if cfg.time_limit and not cfg.epochs:
+        return math.inf
+    return max(1, round((cfg.epochs or 5) * batches_per_epoch / cfg.d_steps))
 
 
 def set_lr(optimizers: tuple, lr: float) -> None:
