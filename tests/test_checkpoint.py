@@ -83,6 +83,29 @@ def test_unreadable_checkpoint_is_refused_in_a_sentence(tmp_path, mnist_dir, cap
     torch.save({"step": 3}, out / "checkpoints" / "last.pt")  # a dict, but not one this code wrote
     assert run_main(args) == 1
     assert "cannot be read as a checkpoint" in capsys.readouterr().err
+    # Said before the data loads: its settings, --data-dir among them, cannot be read from it either.
+    assert run_main(["--out", str(out), "--resume"]) == 1
+    err = capsys.readouterr().err
+    assert "cannot be read as a checkpoint" in err and "MNIST" not in err
+
+
+def test_a_new_run_leaves_a_finished_run_s_model_alone(tmp_path, mnist_dir, capsys):
+    args = ["--arch", "mlp", "--steps", "2", "--data-dir", str(mnist_dir), "--out", str(tmp_path / "run")]
+    assert run_main(args) == 0
+    shutil.rmtree(tmp_path / "run" / "checkpoints")  # kept to save space: the exported model is the run
+    weights = (tmp_path / "run" / "model" / "model.safetensors").read_bytes()
+    assert run_main(args) == 1
+    assert "already holds an exported model" in capsys.readouterr().err
+    assert (tmp_path / "run" / "model" / "model.safetensors").read_bytes() == weights
+
+
+def test_a_record_cut_short_by_a_kill_does_not_stop_the_resume(tmp_path, mnist_dir):
+    cfg = killed_at_step_3(tmp_path, mnist_dir)
+    with (tmp_path / "run" / "metrics.jsonl").open("a") as f:
+        f.write('{"step": 4, "d_lo')  # a kill while the record was appended
+    train(cfg)
+    steps = [json.loads(line)["step"] for line in (tmp_path / "run" / "metrics.jsonl").read_text().splitlines()]
+    assert steps == [2, 4, 6]
 
 
 def killed_at_step_3(tmp_path: Path, mnist_dir: Path, **changes) -> TrainConfig:

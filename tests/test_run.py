@@ -32,7 +32,11 @@ def test_cli_errors_are_one_sentence_not_a_traceback(tmp_path, mnist_dir):
     assert missing.returncode == 1 and "Put the four uncompressed IDX files there" in missing.stderr
     no_codes = cli("--arch", "mlp", "--codes", "10")
     assert no_codes.returncode == 2 and "'mlp' has no latent codes; architectures with them: dcgan" in no_codes.stderr
-    for result in (unknown, missing, no_codes):
+    a_file = tmp_path / "a-file"
+    a_file.touch()
+    not_a_folder = cli("--arch", "mlp", "--data-dir", str(mnist_dir), "--steps", "1", "--out", str(a_file))
+    assert not_a_folder.returncode == 1 and "choose another --out" in not_a_folder.stderr
+    for result in (unknown, missing, no_codes, not_a_folder):
         assert "Traceback" not in result.stderr
 
 

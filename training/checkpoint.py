@@ -39,11 +39,28 @@ def load_checkpoint(path: Path) -> dict:
     return torch.load(path, map_location="cpu", weights_only=True)
 
 
-def saved_config(path: Path) -> dict:
-    """The settings the checkpoint at `path` was written with; {} when there is none or it cannot be read."""
+def read_checkpoint(path: Path) -> dict:
+    """The checkpoint at `path`; a CheckpointMismatch says why a file cannot be read as one."""
     try:
-        return dict(load_checkpoint(path)["config"])
-    except Exception:  # resume() reads it again, and says what is wrong with it
+        ckpt = load_checkpoint(path)
+        if not isinstance(ckpt.get("config"), dict):
+            raise ValueError("it holds no run settings")
+        return ckpt
+    except Exception as err:  # truncated, empty or foreign file: torch.load has many ways to say so
+        # torch's own text for this one advises unpickling the file, which would run any code it holds
+        unpickling = isinstance(err, pickle.UnpicklingError)
+        detail = ("it is not a file of tensors and plain containers, as checkpoints are" if unpickling
+                  else f"{type(err).__name__}: {' '.join(str(err).split())[:200]}")
+        raise CheckpointMismatch(f"{path} cannot be read as a checkpoint ({detail}): "
+                                 "start a new run with another --out") from None
+
+
+def saved_config(path: Path) -> dict:
+    """The settings the checkpoint at `path` was written with; {} when there is none or it cannot be
+    read (the run then says why, before it loads anything)."""
+    try:
+        return dict(read_checkpoint(path)["config"])
+    except CheckpointMismatch:
         return {}
 
 
@@ -60,23 +77,14 @@ def set_rng_state(state: dict) -> None:
         torch.cuda.set_rng_state_all(state["cuda"])
 
 
-def resume(path: Path, cfg: TrainConfig, G: nn.Module, D: nn.Module, optimizers: tuple, ema: nn.Module | None,
-           noise: torch.Generator) -> tuple[int, float, list[str]]:
-    """Load the checkpoint at `path` into the models, the (G, D) optimisers, the EMA and the noise
+def resume(ckpt: dict, path: Path, cfg: TrainConfig, G: nn.Module, D: nn.Module, optimizers: tuple,
+           ema: nn.Module | None, noise: torch.Generator) -> tuple[int, float, list[str]]:
+    """Load `ckpt`, read from `path`, into the models, the (G, D) optimisers, the EMA and the noise
     generator. Returns the step and training seconds so far, and the command of each part of the run."""
-    try:
-        ckpt = load_checkpoint(path)
-        # A setting the checkpoint predates had its default value then.
-        saved = {k: ckpt["config"].get(k, TrainConfig.__dataclass_fields__[k].default)
-                 for k in RESUME_MUST_MATCH + RESUME_MAY_CHANGE}
-        saved["betas"] = tuple(saved["betas"] or default_betas(saved["loss"]))
-    except Exception as err:  # truncated, empty or foreign file: torch.load has many ways to say so
-        # torch's own text for this one advises unpickling the file, which would run any code it holds
-        unpickling = isinstance(err, pickle.UnpicklingError)
-        detail = ("it is not a file of tensors and plain containers, as checkpoints are" if unpickling
-                  else f"{type(err).__name__}: {' '.join(str(err).split())[:200]}")
-        raise CheckpointMismatch(f"{path} cannot be read as a checkpoint ({detail}): "
-                                 "start a new run with another --out") from None
+    # A setting the checkpoint predates had its default value then.
+    saved = {k: ckpt["config"].get(k, TrainConfig.__dataclass_fields__[k].default)
+             for k in RESUME_MUST_MATCH + RESUME_MAY_CHANGE}
+    saved["betas"] = tuple(saved["betas"] or default_betas(saved["loss"]))
     changed = [f"{k}: checkpoint {saved[k]!r} vs now {getattr(cfg, k)!r}"
                for k in RESUME_MUST_MATCH if saved[k] != getattr(cfg, k)]
     if changed:

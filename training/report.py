@@ -17,9 +17,17 @@ def append_metrics(path: Path, record: dict) -> None:
 
 
 def read_metrics(path: Path) -> list[dict]:
+    """The records of metrics.jsonl, leaving out any line that is not one: a run killed while it
+    appended a record leaves that record cut short."""
     if not path.exists():
         return []
-    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+    records = []
+    for line in path.read_text().splitlines():
+        try:
+            records.append(json.loads(line))
+        except json.JSONDecodeError:
+            continue
+    return records
 
 
 def truncate_metrics(path: Path, step: int) -> None:

@@ -136,7 +136,7 @@ def given_settings(p: argparse.ArgumentParser, argv: list[str]) -> set[str]:
 def keep_run_settings(p: argparse.ArgumentParser, args: argparse.Namespace, argv: list[str]) -> None:
     """Give a resumed run the settings of its checkpoint that `argv` leaves out: `--out X --resume`
     continues the run as it was. Those for the hardware (--device, --compile, ...) follow this machine."""
-    saved = saved_config(checkpoint_path(args.out))  # {} when unreadable: the resume then says why
+    saved = saved_config(checkpoint_path(args.out))
     given = given_settings(p, argv)
     if given & {"steps", "epochs"}:  # one length replaces the other
         given |= {"steps", "epochs"}
@@ -177,10 +177,15 @@ def main(argv: list[str] | None = None) -> int:
     main_rank = int(os.environ.get("RANK", "0")) == 0
     try:
         model_dir = train(cfg)
-    except (DataNotFoundError, CheckpointMismatch, TrainingDiverged, CaptureFailed, FileExistsError,
-            FileNotFoundError) as err:
+    except (DataNotFoundError, CheckpointMismatch, TrainingDiverged, CaptureFailed) as err:
         if main_rank:
             print(f"error: {err}", file=sys.stderr)
+        return 1
+    except OSError as err:  # a run folder that exists, cannot be made or written, a full disk
+        if main_rank:
+            hint = (" (the run cannot write there: choose another --out, or free disk space and resume from "
+                    "the last checkpoint)") if err.errno else ""  # the system's words, not one of this project's
+            print(f"error: {err}{hint}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         if not main_rank:

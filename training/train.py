@@ -14,7 +14,7 @@ from tqdm import tqdm
 from gan_models import create_model, grid, sample_latents, save_generator, to_pil, to_uint8, unwrap
 
 from . import distributed as dist
-from .checkpoint import checkpoint_path, load_checkpoint, resume, rng_state, save_checkpoint
+from .checkpoint import checkpoint_path, load_checkpoint, read_checkpoint, resume, rng_state, save_checkpoint
 from .config import TrainConfig
 from .cuda_graph import GraphedStep
 from .data import DigitBatches, load_mnist
@@ -43,11 +43,16 @@ def train(cfg: TrainConfig) -> Path:
         raise FileExistsError(f"{out} already holds a run: pass --resume to continue it, or choose another --out")
     if cfg.resume and not ckpt_path.exists():
         raise FileNotFoundError(f"--resume: no checkpoint at {ckpt_path}; start the run without --resume")
+    ckpt = read_checkpoint(ckpt_path) if cfg.resume else None  # one that cannot be read fails before the data loads
+    if not cfg.resume and (out / "model" / "config.json").exists():  # a finished run whose checkpoint is gone
+        raise FileExistsError(f"{out} already holds an exported model ({out / 'model'}): choose another --out")
 
     torch.manual_seed(cfg.seed)
     torch.backends.cudnn.benchmark = True  # every step has the same shapes: time the kernels once, keep the fastest
     stacked = cfg.dataset == "stacked-mnist"
     images, labels = load_mnist(cfg.data_dir, train=True)
+    if main:
+        out.mkdir(parents=True, exist_ok=True)  # a folder that cannot be made fails here, before any training
     data = DigitBatches(images, labels, cfg.batch_size, cfg.seed, device, stacked, dist.rank(), dist.world_size())
     num_classes = 10 if cfg.conditional else 0
     extra = {"codes": cfg.codes} if cfg.codes else {}  # architectures without codes take no such argument
@@ -70,7 +75,7 @@ def train(cfg: TrainConfig) -> Path:
     commands = [cfg.command]  # one per part of a run resumed with other settings, for the model card
 
     if cfg.resume:
-        step, elapsed, commands = resume(ckpt_path, cfg, G, D, (opt_g, opt_d), ema, noise)
+        step, elapsed, commands = resume(ckpt, ckpt_path, cfg, G, D, (opt_g, opt_d), ema, noise)
         if main:
             truncate_metrics(out / "metrics.jsonl", step)
     elif main:
