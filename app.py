@@ -17,7 +17,6 @@ import gan_models
 from app_images import gif, pixels, png, save
 from app_models import DEFAULT_MODEL, MODELS_AT_START, every_model, load_model, model_sources, no_models, user_error
 
-MAX_SEED = 2**32 - 1
 MAX_DIGITS, MAX_STEPS, MAX_TRUNCATION = 64, 64, 3.0
 DIGIT_CHOICES = ["any"] + [str(d) for d in range(10)]
 TRUNCATION_INFO = "redraws latent values beyond ±t: cleaner, more typical digits, less variety"
@@ -64,7 +63,7 @@ def _truncation(truncation: float | None) -> float | None:
 
 def _digits(model: str | None, seed: int, n: int, digit: str, truncation: float) -> torch.Tensor:
     name, generator, _ = load_model(model)
-    seed, n = _whole(seed, "seed", 0, MAX_SEED), _whole(n, "number of digits", 1, MAX_DIGITS)
+    seed, n = _whole(seed, "seed", 0, gan_models.MAX_SEED), _whole(n, "number of digits", 1, MAX_DIGITS)
     label = _digit(digit, generator, name)
     with torch.inference_mode():
         return gan_models.generate(generator, n, seed, label, _truncation(truncation))
@@ -93,7 +92,7 @@ def interpolate(model: str | None = DEFAULT_MODEL, seed_a: int = 0, seed_b: int 
     Conditional models also blend the label from digit A to digit B ("any": the seed picks it,
     seed mod 10), so one digit morphs into the other."""
     name, generator, _ = load_model(model)
-    seed_a, seed_b = _whole(seed_a, "seed A", 0, MAX_SEED), _whole(seed_b, "seed B", 0, MAX_SEED)
+    seed_a, seed_b = _whole(seed_a, "seed A", 0, gan_models.MAX_SEED), _whole(seed_b, "seed B", 0, gan_models.MAX_SEED)
     steps = _whole(steps, "number of steps", 2, MAX_STEPS)
     if method not in {"lerp", "slerp"}:
         raise user_error(f"The method must be 'lerp' or 'slerp'; got {method!r}.")
@@ -112,7 +111,7 @@ def interpolate(model: str | None = DEFAULT_MODEL, seed_a: int = 0, seed_b: int 
 
 def compare(seed: int = 0, n: int = 16, truncation: float = 0.0) -> tuple[list[tuple[str, str]], str]:
     """One grid per model on offer, all from the same seed, and a note on any model that failed."""
-    seed, n = _whole(seed, "seed", 0, MAX_SEED), _whole(n, "number of digits", 1, MAX_DIGITS)
+    seed, n = _whole(seed, "seed", 0, gan_models.MAX_SEED), _whole(n, "number of digits", 1, MAX_DIGITS)
     truncation = _truncation(truncation)
     loaded, problems = every_model()
     with torch.inference_mode():
@@ -159,7 +158,7 @@ def model_card(model: str | None = DEFAULT_MODEL) -> tuple[str, dict, dict, dict
 
 def random_seed() -> int:
     """A fresh random seed."""
-    return random.randint(0, MAX_SEED)
+    return random.randint(0, gan_models.MAX_SEED)
 
 
 def _seed_box(label: str, value: int, api_name: str) -> gr.Number:

@@ -4,7 +4,7 @@ import importlib
 import pkgutil
 
 from .hub import ModelLoadError, load_generator, read_card, resolve_source, save_generator, unwrap
-from .latent import latent_code, lerp, sample_latents, slerp
+from .latent import MAX_SEED, check_seed, latent_code, lerp, sample_latents, slerp
 from .registry import GANPair, create_model, list_models, model_config, register_model, training_recipe
 from .sampling import device_named, generate, grid, to_array, to_pil, to_uint8
 
@@ -16,7 +16,8 @@ for _info in pkgutil.iter_modules(__path__):
         importlib.import_module(f"{__name__}.{_info.name}")
 
 __all__ = [
-    "GANPair", "ModelLoadError", "create_model", "device_named", "generate", "grid", "latent_code", "lerp", "list_models",
-    "load_generator", "model_config", "read_card", "register_model", "sample_latents", "training_recipe",
-    "resolve_source", "save_generator", "slerp", "to_array", "to_pil", "to_uint8", "unwrap",
+    "GANPair", "MAX_SEED", "ModelLoadError", "check_seed", "create_model", "device_named", "generate", "grid",
+    "latent_code", "lerp", "list_models", "load_generator", "model_config", "read_card", "register_model",
+    "sample_latents", "training_recipe", "resolve_source", "save_generator", "slerp", "to_array", "to_pil",
+    "to_uint8", "unwrap",
 ]

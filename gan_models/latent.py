@@ -2,6 +2,15 @@
 
 import torch
 
+MAX_SEED = 2**32 - 1  # seeds run from 0 to this in the app, the command lines and the Python API alike
+
+
+def check_seed(seed: int) -> int:
+    """`seed`, or a ValueError saying the range when it is not a whole number from 0 to MAX_SEED."""
+    if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed <= MAX_SEED:
+        raise ValueError(f"seed must be a whole number from 0 to {MAX_SEED:,}; got {seed!r}")
+    return seed
+
 
 def sample_latents(n: int, dim: int, seed: int, truncation: float | None = None,
                    device: torch.device | str = "cpu") -> torch.Tensor:
@@ -10,7 +19,7 @@ def sample_latents(n: int, dim: int, seed: int, truncation: float | None = None,
     Seeded on the CPU so the same seed gives the same latents on every device, and the first `k` of
     `n` latents are those of `n = k`: asking for more digits keeps the ones already drawn.
     """
-    if truncation is not None and truncation <= 0:
+    if truncation is not None and not truncation > 0:  # NaN fails too
         raise ValueError("truncation must be positive (try 0.5 to 2; leave it unset for none)")
     z = _normal(n * dim, seed).view(n, dim)
     if truncation is not None:
@@ -51,7 +60,7 @@ def lerp(a: torch.Tensor, b: torch.Tensor, t: torch.Tensor | float) -> torch.Ten
     return out[0] if t.dim() == 0 else out
 
 
-def slerp(a: torch.Tensor, b: torch.Tensor, t: torch.Tensor | float, eps: float = 1e-7) -> torch.Tensor:
+def slerp(a: torch.Tensor, b: torch.Tensor, t: torch.Tensor | float, eps: float = 1e-6) -> torch.Tensor:
     """Spherical interpolation between latent vectors `a` and `b`; shapes as for `lerp`.
 
     Gaussian latents concentrate near a sphere; slerp keeps intermediate points at a typical
@@ -60,11 +69,15 @@ def slerp(a: torch.Tensor, b: torch.Tensor, t: torch.Tensor | float, eps: float 
     t = torch.as_tensor(t, dtype=a.dtype, device=a.device)
     scalar = t.dim() == 0
     t = t.reshape(-1, 1)
-    norms = a.norm() * b.norm()
-    omega = torch.arccos((a.dot(b) / norms).clamp(-1.0, 1.0)) if norms > 0 else torch.zeros((), dtype=a.dtype)
-    so = torch.sin(omega)
-    if so.abs() < eps:  # parallel, opposite or zero vectors: no one great circle joins them, so a straight line
+    # The angle in float64: in float32 the cosine of opposite vectors lands a few steps short of -1,
+    # an angle up to 1e-3 short of pi, and they would not be told apart from merely distant ones.
+    a64, b64 = a.double(), b.double()
+    norms = a64.norm() * b64.norm()
+    omega = torch.arccos((a64.dot(b64) / norms).clamp(-1.0, 1.0)) if norms > 0 else torch.zeros((), dtype=a64.dtype)
+    if torch.sin(omega).abs() < eps:  # parallel, opposite or zero vectors: no one great circle joins them, so a line
         out = a + (b - a) * t
     else:
+        omega = omega.to(a.dtype)
+        so = torch.sin(omega)
         out = (torch.sin((1 - t) * omega) / so) * a + (torch.sin(t * omega) / so) * b
     return out[0] if scalar else out

@@ -41,12 +41,17 @@ def main(argv: list[str] | None = None) -> int:
     except (ModelLoadError, ValueError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 1
-    out.parent.mkdir(parents=True, exist_ok=True)
-    if out.suffix == ".npy":
-        array = images.numpy()
-        np.save(out, array[:, 0] if array.shape[1] == 1 else array)
-    else:
-        to_pil(grid(images)).save(out)
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        if out.suffix == ".npy":
+            array = images.numpy()
+            np.save(out, array[:, 0] if array.shape[1] == 1 else array)
+        else:
+            to_pil(grid(images)).save(out)
+    except OSError as err:  # a folder of that name, a file where a folder should be, no permission, a full disk
+        print(f"error: cannot write --out {out} ({err.strerror or err}: {err.filename}): choose another path",
+              file=sys.stderr)
+        return 1
     print(f"wrote {args.n} digits to {out}")
     return 0
 

@@ -6,7 +6,7 @@ from PIL import Image
 from torch import nn
 from torchvision.utils import make_grid
 
-from .latent import sample_latents
+from .latent import check_seed, sample_latents
 
 
 def device_named(name: str) -> torch.device:
@@ -48,7 +48,8 @@ def generate(generator: nn.Module, n: int, seed: int, digit: int | None = None,
     Draws in eval mode, as a trained model is used: in train mode BatchNorm would take the batch's own
     statistics (so the images would depend on `n`) and overwrite its running ones."""
     weight = next(generator.parameters())
-    z = sample_latents(n, generator.latent_dim, seed, truncation).to(weight.dtype)  # a bf16 model takes bf16 z
+    z = sample_latents(n, generator.latent_dim, check_seed(seed), truncation)
+    z = z.to(weight.dtype)  # a bf16 model takes bf16 z
     labels = labels_for(generator, n, digit)
     was_training, chunks = generator.training, []
     generator.eval()

@@ -50,6 +50,16 @@ def test_bad_requests_give_one_line_errors(models, tmp_path, capsys):
     with pytest.raises(SystemExit):
         sample_main(["--model", str(models["plain"]), "--device", "gpu", "--out", str(tmp_path / "x.npy")])
     assert "unknown device 'gpu': use cpu, cuda, cuda:N or mps" in capsys.readouterr().err
+    (tmp_path / "folder.png").mkdir()
+    (tmp_path / "a-file").touch()
+    for out in (tmp_path / "folder.png", tmp_path / "a-file" / "x.png"):
+        assert sample_main(["--model", str(models["plain"]), "--out", str(out)]) == 1
+        assert f"cannot write --out {out}" in capsys.readouterr().err
+    for seed in ("-1", str(2**32), "99999999999999999999"):
+        assert sample_main(["--model", str(models["plain"]), "--seed", seed, "--out", str(tmp_path / "x.npy")]) == 1
+        assert "seed must be a whole number from 0 to 4,294,967,295" in capsys.readouterr().err
+    assert sample_main(["--model", str(models["plain"]), "--truncation", "nan", "--out", str(tmp_path / "x.npy")]) == 1
+    assert "truncation must be positive" in capsys.readouterr().err
 
 
 def _fake_hub_cache(cache: Path, repo_id: str, model_dir: Path, commit: str, ref: str) -> None:

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 import torch
 
-from gan_models import list_models, model_config, training_recipe
+from gan_models import check_seed, list_models, model_config, training_recipe
 
 from . import distributed as dist
 from .data import MNIST_TRAIN_IMAGES
@@ -92,8 +92,9 @@ class TrainConfig:
             if getattr(self, name) is not None and getattr(self, name) < 1:
                 raise ValueError(f"{name} must be at least 1; got {getattr(self, name)}")
         for name in ("epochs", "time_limit", "lr", "code_weight"):
-            if getattr(self, name) is not None and not getattr(self, name) > 0:  # NaN fails too
-                raise ValueError(f"{name} must be above 0; got {getattr(self, name)}")
+            if getattr(self, name) is not None and not 0 < getattr(self, name) < math.inf:  # NaN fails too
+                raise ValueError(f"{name} must be a number above 0; got {getattr(self, name)}")
+        check_seed(self.seed)
         if self.batch_size * dist.world_size() > MNIST_TRAIN_IMAGES:
             raise ValueError(f"batch_size: a global batch of {self.batch_size * dist.world_size():,} is more than "
                              f"MNIST's {MNIST_TRAIN_IMAGES:,} training digits")

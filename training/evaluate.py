@@ -28,7 +28,7 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from gan_models import ModelLoadError, device_named, generate, load_generator, resolve_source
+from gan_models import ModelLoadError, check_seed, device_named, generate, load_generator, resolve_source
 from gan_models.sampling import labels_for
 
 from .classifier import ClassifierLoadError, DigitClassifier, embed, load_classifier
@@ -178,6 +178,10 @@ def main(argv: list[str] | None = None) -> int:
         device_named(args.device)
     except ValueError as err:
         p.error(str(err))
+    try:
+        check_seed(args.seed)
+    except ValueError as err:
+        p.error(f"--{err}")
     n = (STACKED_N if args.stacked else 10_000) if args.n is None else args.n
     if n <= K * 3:
         p.error(f"--n must be at least {K * 3 + 1}")
@@ -197,8 +201,12 @@ def main(argv: list[str] | None = None) -> int:
         print(format_table(results))
         if args.json:
             path = Path(args.json)
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(json.dumps(results, indent=2) + "\n")
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.write_text(json.dumps(results, indent=2) + "\n")
+            except OSError as err:
+                raise OSError(f"--json {path} cannot be written ({err.strerror or err}); the scores are above"
+                              ) from None
             print(f"wrote {path}")
         if args.update_card:
             folder = resolve_source(args.model)
