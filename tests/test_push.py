@@ -42,9 +42,19 @@ def test_a_card_from_an_older_version_gets_the_fields_it_lacks(run_dir):
 
 
 def test_run_without_model_is_refused(tmp_path, capsys):
+    assert push_main([str(tmp_path / "run"), "--repo-id", "me/digits", "--dry-run"]) == 1
+    assert f"there is no folder {tmp_path / 'run'}" in capsys.readouterr().err
     (tmp_path / "run").mkdir()
     assert push_main([str(tmp_path / "run"), "--repo-id", "me/digits", "--dry-run"]) == 1
     assert "has no complete model/ folder" in capsys.readouterr().err
+
+
+def test_a_model_that_does_not_load_is_not_pushed(run_dir, capsys):
+    weights = run_dir / "model" / "model.safetensors"
+    weights.write_bytes(weights.read_bytes()[:1000])  # cut short, as by a full disk
+    assert push_main([str(run_dir), "--repo-id", "me/digits", "--dry-run"]) == 1
+    err = capsys.readouterr().err
+    assert "does not load, so it is not pushed" in err and "model.safetensors" in err
 
 
 def test_a_model_folder_is_named_as_one_and_a_bad_repo_id_is_refused_on_a_dry_run(run_dir, capsys):

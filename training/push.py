@@ -16,7 +16,7 @@ from pathlib import Path
 from huggingface_hub import HfApi, ModelCard, get_token
 from huggingface_hub.utils import validate_repo_id
 
-from gan_models.hub import CARD, CONFIG, WEIGHTS, card_defaults, read_config
+from gan_models.hub import CARD, CONFIG, WEIGHTS, ModelLoadError, card_defaults, load_generator, read_config
 
 STAGE = "hub"
 
@@ -28,6 +28,8 @@ class PushError(RuntimeError):
 def stage(run_dir: Path) -> Path:
     """Copy what will be uploaded into RUN_DIR/hub/ and return that folder."""
     model = run_dir / "model"
+    if not run_dir.is_dir():
+        raise PushError(f"there is no folder {run_dir}: pass the run folder that `python -m training.run` wrote")
     missing = [f for f in (WEIGHTS, CONFIG, CARD) if not (model / f).exists()]
     if missing and (run_dir / WEIGHTS).exists():
         raise PushError(f"{run_dir} is a model folder, not a run folder: pass the run folder that holds it, "
@@ -35,6 +37,10 @@ def stage(run_dir: Path) -> Path:
     if missing:
         raise PushError(f"{run_dir} has no complete model/ folder (missing {', '.join(missing)}): "
                         "finish the run first (rerun its command with --resume), then push")
+    try:
+        load_generator(model)  # as the app and every user will: a model that does not load is not published
+    except ModelLoadError as err:
+        raise PushError(f"{model} does not load, so it is not pushed: {err}") from None
     config = read_config(model)
     staged = run_dir / STAGE
     shutil.rmtree(staged, ignore_errors=True)
