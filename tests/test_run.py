@@ -82,9 +82,11 @@ def test_the_card_command_of_a_torchrun_run_names_its_processes(monkeypatch):
 
 
 @pytest.mark.parametrize("args,message", [
-    (["--epochs", "0"], "--epochs must be a number above 0"), (["--time-limit", "0"], "--time-limit must be a number above 0"),
+    (["--epochs", "0"], "--epochs must be a number above 0"),
+    (["--time-limit", "0"], "--time-limit must be a number above 0"),
     (["--lr", "-1"], "--lr must be a number above 0"), (["--lr", "inf"], "--lr must be a number above 0"),
-    (["--seed", str(2**32)], "--seed must be a whole number from 0 to 4,294,967,295"), (["--latent-dim", "0"], "--latent-dim must be at least 1"),
+    (["--seed", str(2**32)], "--seed must be a whole number from 0 to 4,294,967,295"),
+    (["--latent-dim", "0"], "--latent-dim must be at least 1"),
     (["--ema-decay", "1"], "--ema-decay must be at least 0 and below 1"),
     (["--batch-size", "70000"], "more than MNIST's 60,000 training digits"),
     (["--betas", "0.5", "1"], "each at least 0 and below 1; got (0.5, 1.0)"),

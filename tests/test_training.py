@@ -48,7 +48,7 @@ def test_infogan_codes_train_and_export(tmp_path, mnist_dir):
     # The code loss starts near ln 10: D cannot yet tell the codes apart.
     assert all(0 < r["code_loss"] < 3 for r in records)
     assert load_generator(model_dir).codes == 10
-    with pytest.raises(ValueError, match="code_weight must be above 0"):
+    with pytest.raises(ValueError, match="code_weight must be a number above 0"):
         TrainConfig(codes=10, code_weight=0)
 
 
