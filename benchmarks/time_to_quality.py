@@ -51,7 +51,7 @@ def main() -> None:
     name = describe_device(device)
     command = "python benchmarks/time_to_quality.py " + shlex.join(sys.argv[1:])
     start = time.monotonic()
-    cfg = TrainConfig(arch=args.arch, conditional=args.conditional, steps=10**9, time_limit=args.budget,
+    cfg = TrainConfig(arch=args.arch, conditional=args.conditional, time_limit=args.budget,
                       batch_size=args.batch_size, ema=args.ema, lr=args.lr, lr_decay=args.lr_decay,
                       codes=args.codes, code_weight=args.code_weight, code_fade=args.code_fade, seed=args.seed,
                       device=args.device, compile=args.compile, cuda_graphs=args.cuda_graphs,
