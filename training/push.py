@@ -9,6 +9,7 @@ run's losses.png in one commit, creating the repo when needed. Then:
 """
 
 import argparse
+import re
 import shutil
 import sys
 from pathlib import Path
@@ -55,10 +56,20 @@ def stage(run_dir: Path) -> Path:
     return staged
 
 
+def check_branch(name: str) -> None:
+    """A ValueError unless `name` is a branch name git takes (git check-ref-format's rules), as the Hub does."""
+    if (re.search(r"[\x00-\x20\x7f~^:?*\[\\]|\.\.|@\{|//|/\.|\.lock(/|$)", name) or name == "@"
+            or name.startswith(("/", "-", ".")) or name.endswith(("/", "."))):
+        raise ValueError(f"--revision {name!r} is not a branch name git takes: use letters, digits and -_./, "
+                         "with no spaces, no '..' and no leading '-', '.' or '/'")
+
+
 def push(run_dir: Path, repo_id: str, private: bool = False, revision: str | None = None,
          dry_run: bool = False) -> list[str]:
     """Stage RUN_DIR/model and upload it (unless `dry_run`); returns the staged file names."""
     validate_repo_id(repo_id)  # a dry run checks what the upload would refuse
+    if revision is not None:
+        check_branch(revision)
     try:
         staged = stage(run_dir)
     except OSError as err:  # here, not in the upload: a folder that cannot be written or read
