@@ -63,7 +63,7 @@ def test_a_model_folder_is_named_as_one_and_a_bad_repo_id_is_refused_on_a_dry_ru
     assert push_main([str(run_dir), "--repo-id", "not a repo", "--dry-run"]) == 1
     assert "Repo id must use alphanumeric chars" in capsys.readouterr().err and not (run_dir / "hub").exists()
     for branch in ("bad branch?", "a..b", "-x", "x.lock", "x/"):
-        assert push_main([str(run_dir), "--repo-id", "me/digits", "--revision", branch, "--dry-run"]) == 1
+        assert push_main([str(run_dir), "--repo-id", "me/digits", f"--revision={branch}", "--dry-run"]) == 1
         assert "is not a branch name git takes" in capsys.readouterr().err
     assert push_main([str(run_dir), "--repo-id", "me/digits", "--revision", "v1.0/try-2", "--dry-run"]) == 0
 
