@@ -179,6 +179,19 @@ def test_out_and_resume_alone_continue_a_run_with_its_own_settings(tmp_path, mni
     assert "the checkpoint is at step 4, the run's 3 steps or past them" in capsys.readouterr().err
 
 
+def test_a_resume_with_more_steps_trains_on_past_a_spent_time_limit(tmp_path, mnist_dir):
+    out = tmp_path / "run"
+    first = ["--arch", "mlp", "--steps", "2", "--time-limit", "1000", "--batch-size", "16", "--data-dir",
+             str(mnist_dir), "--out", str(out)]
+    assert run_main(first) == 0
+    ckpt = torch.load(checkpoint_path(out), weights_only=True)
+    torch.save({**ckpt, "elapsed": 1000.0}, checkpoint_path(out))  # its time is up
+    resumed = parse_args(["--out", str(out), "--resume", "--steps", "4"])
+    assert (resumed.steps, resumed.time_limit) == (4, None)
+    assert run_main(["--out", str(out), "--resume", "--steps", "4"]) == 0
+    assert read_card(out / "model").data.steps == 4
+
+
 def test_a_fresh_start_drops_the_metrics_of_a_run_killed_before_its_first_checkpoint(tmp_path, mnist_dir):
     (tmp_path / "run").mkdir()
     (tmp_path / "run" / "metrics.jsonl").write_text('{"step": 2, "d_loss": 99.0}\n{"step": 4, "d_loss": 99.0}\n')
