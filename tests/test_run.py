@@ -101,9 +101,28 @@ def test_cli_refuses_bad_values_in_a_sentence(args, message, capsys):
 
 def test_the_python_api_checks_settings_as_the_command_line_does():
     for settings, message in [({"steps": 0}, "steps must be at least 1"), ({"code_weight": float("nan")}, "above 0"),
-                              ({"conditional": True, "dataset": "stacked-mnist"}, "with the mnist dataset only")]:
+                              ({"conditional": True, "dataset": "stacked-mnist"}, "with the mnist dataset only"),
+                              ({"dataset": "stacked_mnist"}, "dataset must be one of mnist, stacked-mnist"),
+                              ({"precision": "fp16"}, "precision must be one of auto, fp32, bf16"),
+                              ({"loss": "foo"}, "loss must be one of ns, minimax, hinge, wgan-gp"),
+                              ({"gp_weight": -1.0}, "gp_weight must be a number, 0 or more"),
+                              ({"steps": 2.5}, "steps must be a whole number"),
+                              ({"arch": "dcgn"}, r"arch must be a registered architecture \(dcgan, mlp")]:
         with pytest.raises(ValueError, match=message):
             TrainConfig(**settings)
+
+
+def test_a_recipe_sets_only_what_a_command_may_leave_out(monkeypatch):
+    from gan_models import registry
+
+    factory = registry._MODELS["mlp"]
+    monkeypatch.setitem(registry._MODELS, "mlp_recipe", factory)
+    monkeypatch.setitem(registry._RECIPES, "mlp_recipe", {"batch_size": 64, "lr": 1e-3})
+    cfg = parse_args(["--arch", "mlp_recipe"])
+    assert (cfg.batch_size, cfg.lr) == (64, 1e-3) and "--batch-size 64" in cfg.command
+    monkeypatch.setitem(registry._RECIPES, "mlp_recipe", {"ema_decay": 0.99})  # a setting with a value of its own
+    with pytest.raises(ValueError, match="the 'mlp_recipe' recipe names 'ema_decay'; a recipe can set loss, "):
+        TrainConfig(arch="mlp_recipe")
 
 
 def test_an_interrupted_run_says_how_to_go_on(tmp_path, mnist_dir, monkeypatch, capsys):

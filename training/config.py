@@ -9,6 +9,10 @@ from gan_models import check_seed, list_models, model_config, training_recipe
 
 from . import distributed as dist
 from .data import MNIST_TRAIN_IMAGES
+from .losses import LOSSES
+
+DATASETS = ("mnist", "stacked-mnist")
+PRECISIONS = ("auto", "fp32", "bf16")
 
 
 def default_batch_size(device: str) -> int:
@@ -71,9 +75,13 @@ class TrainConfig:
     command: str = ""
 
     def __post_init__(self):
+        if self.arch not in list_models():
+            raise ValueError(f"arch must be a registered architecture ({', '.join(list_models())}); got {self.arch!r}")
         for key, value in arch_defaults(self.arch).items():
-            if key not in self.__dataclass_fields__:
-                raise ValueError(f"the {self.arch!r} recipe names {key!r}, which is not a training setting")
+            field = self.__dataclass_fields__.get(key)
+            if field is None or field.default is not None:  # a recipe fills in only what a caller may leave out
+                settable = ", ".join(k for k, f in self.__dataclass_fields__.items() if f.default is None)
+                raise ValueError(f"the {self.arch!r} recipe names {key!r}; a recipe can set {settable}")
             if getattr(self, key) is None:  # left out by the caller
                 setattr(self, key, value)
         if self.batch_size is None:
@@ -88,9 +96,16 @@ class TrainConfig:
 
     def _check(self) -> None:
         """A ValueError naming the first setting out of its range, or at odds with another."""
-        for name in ("steps", "batch_size", "log_every", "sample_every", "checkpoint_every", "d_steps", "latent_dim"):
-            if getattr(self, name) is not None and getattr(self, name) < 1:
-                raise ValueError(f"{name} must be at least 1; got {getattr(self, name)}")
+        for name, allowed in (("loss", LOSSES), ("dataset", DATASETS), ("precision", PRECISIONS)):
+            if getattr(self, name) not in allowed:
+                raise ValueError(f"{name} must be one of {', '.join(allowed)}; got {getattr(self, name)!r}")
+        for name in ("steps", "batch_size", "log_every", "sample_every", "checkpoint_every", "d_steps", "latent_dim",
+                     "eval_every", "codes"):
+            value = getattr(self, name)
+            if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
+                raise ValueError(f"{name} must be a whole number; got {value!r}")
+            if value is not None and value < 1 and name not in ("eval_every", "codes"):
+                raise ValueError(f"{name} must be at least 1; got {value}")
         for name in ("epochs", "time_limit", "lr", "code_weight"):
             if getattr(self, name) is not None and not 0 < getattr(self, name) < math.inf:  # NaN fails too
                 raise ValueError(f"{name} must be a number above 0; got {getattr(self, name)}")
@@ -98,6 +113,8 @@ class TrainConfig:
         if self.batch_size * dist.world_size() > MNIST_TRAIN_IMAGES:
             raise ValueError(f"batch_size: a global batch of {self.batch_size * dist.world_size():,} is more than "
                              f"MNIST's {MNIST_TRAIN_IMAGES:,} training digits")
+        if not 0 <= self.gp_weight < math.inf:
+            raise ValueError(f"gp_weight must be a number, 0 or more; got {self.gp_weight}")
         if not 0 <= self.ema_decay < 1:
             raise ValueError(f"ema_decay must be at least 0 and below 1; got {self.ema_decay}")
         if self.eval_every < 0:

@@ -25,7 +25,7 @@ from .cuda_graph import CaptureFailed
 from .data import DataNotFoundError, data_dir_help
 from .device import pick_device
 from .losses import LOSSES
-from .config import TrainConfig, arch_defaults, default_batch_size
+from .config import DATASETS, PRECISIONS, TrainConfig, arch_defaults, default_batch_size
 from .checkpoint import RESUME_MAY_CHANGE, RESUME_MUST_MATCH, CheckpointMismatch, checkpoint_path, saved_config
 from .train import TrainingDiverged, train
 
@@ -64,7 +64,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--loss", choices=LOSSES,
                    help="ns: non-saturating; minimax: the original, saturating G loss; hinge; wgan-gp "
                         f"(default: the architecture's recipe: {recipes('loss')})")
-    p.add_argument("--dataset", default="mnist", choices=["mnist", "stacked-mnist"],
+    p.add_argument("--dataset", default="mnist", choices=DATASETS,
                    help="stacked-mnist: three digits as RGB channels, 1000 modes")
     length = p.add_mutually_exclusive_group()
     length.add_argument("--steps", type=int, help="generator updates to train for")
@@ -112,7 +112,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="continue the run in --out from its last checkpoint, with its settings where the command "
                         "leaves them out")
     p.add_argument("--device", default="auto", help="auto (CUDA when available), cpu, cuda, cuda:1, mps")
-    p.add_argument("--precision", default="auto", choices=["auto", "fp32", "bf16"],
+    p.add_argument("--precision", default="auto", choices=PRECISIONS,
                    help="auto: bf16 autocast on CUDA and on CPUs with bf16 instructions, fp32 elsewhere")
     p.add_argument("--compile", action="store_true", help="torch.compile G and D (faster after a warm-up)")
     p.add_argument("--cuda-graphs", action=argparse.BooleanOptionalAction, default=True,
@@ -164,7 +164,7 @@ def parse_args(argv: list[str] | None = None) -> TrainConfig:
     # uninterrupted one would, so --resume is left out.
     given = [a for a in argv if a != "--resume"]
     if args.batch_size is None:  # the default depends on the device, so the command names the one taken
-        args.batch_size = default_batch_size(args.device)
+        args.batch_size = arch_defaults(args.arch).get("batch_size") or default_batch_size(args.device)
         given += ["--batch-size", str(args.batch_size)]
     command = f"{launcher()} -m training.run {shlex.join(given)}"
     try:
