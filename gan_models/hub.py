@@ -14,6 +14,7 @@ from safetensors.torch import load_file, save
 from torch import nn
 
 from .registry import create_model
+from .sampling import device_named
 
 WEIGHTS, CONFIG, CARD = "model.safetensors", "config.json", "README.md"
 HUB_FILES = [WEIGHTS, CONFIG, CARD, "*.png"]
@@ -65,6 +66,7 @@ def card_defaults(config: dict) -> dict:
 def load_generator(source: str | Path, device: torch.device | str = "cpu") -> nn.Module:
     """Load a generator from a local folder (a model folder or a run folder with `model/`)
     or a Hub repo id `owner/name[@revision]`. Returns it in eval mode."""
+    device = device_named(device) if isinstance(device, str) else device  # "gpu", or CUDA where there is none
     folder = resolve_source(source)
     config = read_config(folder)
     kwargs = {k: v for k, v in config.items() if k != "architecture"}
@@ -120,14 +122,20 @@ def load_strict(module: nn.Module, path: Path) -> None:
     unexpected = sorted(set(state) - set(expected))
     mis_shaped = [f"{k} {tuple(state[k].shape)} != {tuple(v.shape)}" for k, v in expected.items()
                   if k in state and state[k].shape != v.shape]
+    mis_typed = [f"{k} {state[k].dtype} != {v.dtype}" for k, v in expected.items()
+                 if k in state and state[k].is_floating_point() != v.is_floating_point()]
     problems = [f"{label}: {', '.join(items)}" for label, items in
-                [("missing", missing), ("unexpected", unexpected), ("mis-shaped (file != model)", mis_shaped)]
-                if items]
+                [("missing", missing), ("unexpected", unexpected), ("mis-shaped (file != model)", mis_shaped),
+                 ("numbers of another kind (file != model)", mis_typed)] if items]
     if problems:
         raise ModelLoadError(f"weights {path} do not match config.json: " + "; ".join(problems))
+    nonfinite = [k for k, t in state.items() if t.is_floating_point() and not torch.isfinite(t).all()]
+    if nonfinite:  # they would draw noise, or nothing
+        raise ModelLoadError(f"weights {path} hold NaN or infinite values in {', '.join(nonfinite)}: the run that "
+                             "wrote them had diverged; export an earlier checkpoint or train again")
     module.load_state_dict(state, strict=True)
 
 
 def read_card(source: str | Path) -> ModelCard:
-    """The model card of a local model folder."""
-    return ModelCard.load(Path(source) / CARD)
+    """The model card of a model folder, a run folder or a Hub repo id, as `load_generator` takes them."""
+    return ModelCard.load(resolve_source(source) / CARD)

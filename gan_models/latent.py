@@ -1,15 +1,18 @@
 """Latent-space maths: sampling noise, truncation, and interpolation. Pure functions."""
 
+import numbers
+
 import torch
 
-MAX_SEED = 2**32 - 1  # seeds run from 0 to this in the app, the command lines and the Python API alike
+MAX_SEED = 2**32 - 1  # seeds run from 0 to this in the app, the command lines and generate()
 
 
 def check_seed(seed: int) -> int:
-    """`seed`, or a ValueError saying the range when it is not a whole number from 0 to MAX_SEED."""
-    if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed <= MAX_SEED:
-        raise ValueError(f"seed must be a whole number from 0 to {MAX_SEED:,}; got {seed!r}")
-    return seed
+    """`seed` as an int (NumPy's integers too), or a ValueError saying the range when it is not a whole
+    number from 0 to MAX_SEED."""
+    if not isinstance(seed, bool) and isinstance(seed, numbers.Integral) and 0 <= seed <= MAX_SEED:
+        return int(seed)
+    raise ValueError(f"seed must be a whole number from 0 to {MAX_SEED:,}; got {seed!r}")
 
 
 def sample_latents(n: int, dim: int, seed: int, truncation: float | None = None,
@@ -19,7 +22,7 @@ def sample_latents(n: int, dim: int, seed: int, truncation: float | None = None,
     Seeded on the CPU so the same seed gives the same latents on every device, and the first `k` of
     `n` latents are those of `n = k`: asking for more digits keeps the ones already drawn.
     """
-    if truncation is not None and not truncation > 0:  # NaN fails too
+    if truncation is not None and not (isinstance(truncation, numbers.Real) and truncation > 0):  # NaN fails too
         raise ValueError("truncation must be positive (try 0.5 to 2; leave it unset for none)")
     z = _normal(n * dim, seed).view(n, dim)
     if truncation is not None:
@@ -55,6 +58,7 @@ def latent_code(z: torch.Tensor, codes: int) -> torch.Tensor:
 
 def lerp(a: torch.Tensor, b: torch.Tensor, t: torch.Tensor | float) -> torch.Tensor:
     """Linear interpolation between latent vectors `a` and `b`: shape (D,) for a scalar `t`, (T, D) for T values."""
+    _check_pair(a, b)
     t = torch.as_tensor(t, dtype=a.dtype, device=a.device)
     out = a + (b - a) * t.reshape(-1, 1)
     return out[0] if t.dim() == 0 else out
@@ -66,6 +70,7 @@ def slerp(a: torch.Tensor, b: torch.Tensor, t: torch.Tensor | float, eps: float 
     Gaussian latents concentrate near a sphere; slerp keeps intermediate points at a typical
     norm where lerp would pass through the low-density region near the origin.
     """
+    _check_pair(a, b)
     t = torch.as_tensor(t, dtype=a.dtype, device=a.device)
     scalar = t.dim() == 0
     t = t.reshape(-1, 1)
@@ -81,3 +86,9 @@ def slerp(a: torch.Tensor, b: torch.Tensor, t: torch.Tensor | float, eps: float 
         so = torch.sin(omega)
         out = (torch.sin((1 - t) * omega) / so) * a + (torch.sin(t * omega) / so) * b
     return out[0] if scalar else out
+
+
+def _check_pair(a: torch.Tensor, b: torch.Tensor) -> None:
+    if a.dim() != 1 or a.shape != b.shape:  # a batch of pairs would have its rows mixed up, not blended
+        raise ValueError(f"interpolation takes two latent vectors of one shape (D,); got {tuple(a.shape)} and "
+                         f"{tuple(b.shape)}")

@@ -41,6 +41,9 @@ def main(argv: list[str] | None = None) -> int:
     except (ModelLoadError, ValueError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 1
+    except (MemoryError, RuntimeError) as err:  # the allocator's, for an --n beyond this machine's memory
+        print(f"error: {' '.join(str(err).split())[:300]}: ask for fewer digits (--n)", file=sys.stderr)
+        return 1
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
         if out.suffix == ".npy":

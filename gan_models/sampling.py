@@ -1,5 +1,7 @@
 """Drawing digits from a generator: the device, the labels, and post-processing in one place."""
 
+import numbers
+
 import numpy as np
 import torch
 from PIL import Image
@@ -35,8 +37,8 @@ def labels_for(generator: nn.Module, n: int, digit: int | None) -> torch.Tensor 
         return None
     if digit is None:
         return torch.arange(n) % generator.num_classes
-    if not 0 <= digit < generator.num_classes:
-        raise ValueError(f"digit must be between 0 and {generator.num_classes - 1}, got {digit}")
+    if isinstance(digit, bool) or not isinstance(digit, numbers.Integral) or not 0 <= digit < generator.num_classes:
+        raise ValueError(f"digit must be a whole number from 0 to {generator.num_classes - 1}; got {digit!r}")
     return torch.full((n,), digit, dtype=torch.long)
 
 
@@ -47,6 +49,9 @@ def generate(generator: nn.Module, n: int, seed: int, digit: int | None = None,
 
     Draws in eval mode, as a trained model is used: in train mode BatchNorm would take the batch's own
     statistics (so the images would depend on `n`) and overwrite its running ones."""
+    for name, value in (("n", n), ("batch_size", batch_size)):
+        if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
+            raise ValueError(f"{name} must be a whole number, at least 1; got {value!r}")
     weight = next(generator.parameters())
     z = sample_latents(n, generator.latent_dim, check_seed(seed), truncation)
     z = z.to(weight.dtype)  # a bf16 model takes bf16 z

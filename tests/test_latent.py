@@ -34,6 +34,13 @@ def test_slerp_of_parallel_opposite_or_zero_vectors_falls_back_to_lerp():
         assert torch.allclose(slerp(start, end, t), lerp(start, end, t))  # finite: no division by sin(0) or sin(pi)
 
 
+def test_interpolation_takes_two_vectors_not_batches():
+    z = torch.randn(2, 16)
+    for interpolate in (lerp, slerp):
+        with pytest.raises(ValueError, match=r"two latent vectors of one shape \(D,\); got \(2, 16\)"):
+            interpolate(z, z.flip(0), 0.5)
+
+
 def test_sample_latents_is_seeded_and_truncated():
     assert torch.equal(sample_latents(8, 16, seed=3), sample_latents(8, 16, seed=3))
     assert not torch.equal(sample_latents(8, 16, seed=3), sample_latents(8, 16, seed=4))

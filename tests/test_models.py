@@ -3,6 +3,7 @@
 import json
 import os
 
+import numpy as np
 import pytest
 import torch
 from safetensors.torch import load_file, save_file
@@ -98,6 +99,7 @@ def test_strict_load_names_every_mismatch(tmp_path):
     state.pop("project.0.weight")
     state["extra.weight"] = torch.zeros(1)
     state["net.3.weight"] = torch.zeros(3, 3)
+    state["net.0.weight"] = state["net.0.weight"].long()
     save_file(state, tmp_path / "model.safetensors")
     with pytest.raises(ModelLoadError) as err:
         load_generator(tmp_path)
@@ -105,6 +107,34 @@ def test_strict_load_names_every_mismatch(tmp_path):
     assert "missing: project.0.weight" in message
     assert "unexpected: extra.weight" in message
     assert "net.3.weight (3, 3)" in message
+    assert "numbers of another kind (file != model): net.0.weight torch.int64 != torch.float32" in message
+
+
+def test_weights_with_nan_are_refused(tmp_path):
+    G, _ = make("mlp")
+    save_generator(G, tmp_path)
+    state = load_file(tmp_path / "model.safetensors")
+    name = next(k for k, t in state.items() if t.is_floating_point())
+    state[name] = torch.full_like(state[name], float("nan"))
+    save_file(state, tmp_path / "model.safetensors")
+    with pytest.raises(ModelLoadError, match=f"hold NaN or infinite values in {name}: the run that wrote them"):
+        load_generator(tmp_path)
+
+
+def test_the_api_names_a_bad_argument(tmp_path):
+    G = create_model("dcgan", num_classes=10, width=8)[0]
+    for kwargs, message in [({"n": 0}, "n must be a whole number, at least 1"), ({"n": 2.5}, "n must be a whole"),
+                            ({"digit": "3"}, "digit must be a whole number from 0 to 9"),
+                            ({"batch_size": 0}, "batch_size must be a whole number"),
+                            ({"truncation": "1"}, "truncation must be positive"),
+                            ({"seed": -1}, "seed must be a whole number from 0 to 4,294,967,295")]:
+        with pytest.raises(ValueError, match=message):
+            generate(G, **{"n": 4, "seed": 0, **kwargs})
+    assert torch.equal(generate(G, 4, np.int64(3)), generate(G, 4, 3))
+    save_generator(G, tmp_path / "run" / "model", card={"steps": 7})
+    assert read_card(tmp_path / "run").data.steps == 7  # a run folder, as load_generator takes it
+    with pytest.raises(ValueError, match="unknown device 'gpu'"):
+        load_generator(tmp_path / "run", device="gpu")
 
 
 def test_config_mismatch_is_reported(tmp_path):
