@@ -75,8 +75,6 @@ class TrainConfig:
     command: str = ""
 
     def __post_init__(self):
-        if self.arch not in list_models():
-            raise ValueError(f"arch must be a registered architecture ({', '.join(list_models())}); got {self.arch!r}")
         for key, value in arch_defaults(self.arch).items():
             field = self.__dataclass_fields__.get(key)
             if field is None or field.default is not None:  # a recipe fills in only what a caller may leave out
@@ -99,13 +97,14 @@ class TrainConfig:
         for name, allowed in (("loss", LOSSES), ("dataset", DATASETS), ("precision", PRECISIONS)):
             if getattr(self, name) not in allowed:
                 raise ValueError(f"{name} must be one of {', '.join(allowed)}; got {getattr(self, name)!r}")
-        for name in ("steps", "batch_size", "log_every", "sample_every", "checkpoint_every", "d_steps", "latent_dim",
-                     "eval_every", "codes"):
+        counts = ("steps", "batch_size", "log_every", "sample_every", "checkpoint_every", "d_steps", "latent_dim")
+        for name in (*counts, "eval_every", "codes"):
             value = getattr(self, name)
             if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
                 raise ValueError(f"{name} must be a whole number; got {value!r}")
-            if value is not None and value < 1 and name not in ("eval_every", "codes"):
-                raise ValueError(f"{name} must be at least 1; got {value}")
+        for name in counts:
+            if getattr(self, name) is not None and getattr(self, name) < 1:
+                raise ValueError(f"{name} must be at least 1; got {getattr(self, name)}")
         for name in ("epochs", "time_limit", "lr", "code_weight"):
             if getattr(self, name) is not None and not 0 < getattr(self, name) < math.inf:  # NaN fails too
                 raise ValueError(f"{name} must be a number above 0; got {getattr(self, name)}")
