@@ -94,7 +94,7 @@ def interpolate(model: str | None = DEFAULT_MODEL, seed_a: int = 0, seed_b: int 
     name, generator, _ = load_model(model)
     seed_a, seed_b = _whole(seed_a, "seed A", 0, gan_models.MAX_SEED), _whole(seed_b, "seed B", 0, gan_models.MAX_SEED)
     steps = _whole(steps, "number of steps", 2, MAX_STEPS)
-    if method not in {"lerp", "slerp"}:
+    if not isinstance(method, str) or method not in {"lerp", "slerp"}:
         raise user_error(f"The method must be 'lerp' or 'slerp'; got {method!r}.")
     label_a, label_b = _digit(digit_a, generator, name), _digit(digit_b, generator, name)
     z_a, z_b = (gan_models.sample_latents(1, generator.latent_dim, s)[0] for s in (seed_a, seed_b))
@@ -132,12 +132,10 @@ def model_report() -> str:
 def model_card(model: str | None = DEFAULT_MODEL) -> tuple[str, dict, dict, dict]:
     """The model's card as Markdown (architecture, loss, training command and time, metrics), and the
     three digit pickers, which only a conditional model enables."""
-    fixed = gr.update(value="any", interactive=False)
     try:
         name, generator, folder = load_model(model)
     except gr.Error as err:
-        return err.message, fixed, fixed, fixed
-    digit = gr.update(interactive=True) if generator.num_classes else fixed
+        return err.message, *_digit_pickers(False)
     card = gan_models.read_card(folder).data.to_dict() if (folder / "README.md").exists() else {}
     config = ", ".join(f"{k}={v}" for k, v in generator.config.items() if k != "architecture")
     local = Path(model_sources().get(name, name)).is_dir()  # the server's own paths are not the visitor's business
@@ -153,7 +151,15 @@ def model_card(model: str | None = DEFAULT_MODEL) -> tuple[str, dict, dict, dict
     if metrics:
         text += "\n**Metrics**\n\n| metric | value |\n|---|---|\n" + "".join(
             f"| {k} | {v:.4g} |\n" if isinstance(v, float) else f"| {k} | {v} |\n" for k, v in metrics.items())
-    return text + ("" if card else "\n_This model has no model card (README.md)._"), digit, digit, digit
+    text += "" if card else "\n_This model has no model card (README.md)._"
+    return text, *_digit_pickers(bool(generator.num_classes))
+
+
+def _digit_pickers(enabled: bool) -> tuple[dict, dict, dict]:
+    """Updates for the three digit pickers: enabled, or set to "any" and disabled. One update object
+    each: Gradio takes the value out of an update once it has applied it to a component."""
+    return tuple(gr.update(interactive=True) if enabled else gr.update(value="any", interactive=False)
+                 for _ in range(3))
 
 
 def random_seed() -> int:
@@ -187,7 +193,7 @@ with gr.Blocks(title="digitgan", analytics_enabled=False, delete_cache=(3600, 36
                 generate_button = gr.Button("Generate", variant="primary")
             with gr.Column(scale=2):
                 grid_image = gr.Image(label="Grid", interactive=False, elem_id="grid")
-        gallery = gr.Gallery(label="Digits", columns=8, height="auto", elem_id="digits")
+        gallery = gr.Gallery(label="Digits", columns=8, height="auto", object_fit="contain", elem_id="digits")
     with gr.Tab("Interpolate"):
         with gr.Row():
             with gr.Column(scale=1):
@@ -211,24 +217,33 @@ with gr.Blocks(title="digitgan", analytics_enabled=False, delete_cache=(3600, 36
             compare_truncation = gr.Slider(0, MAX_TRUNCATION, value=0, step=0.05, label="Truncation (0 = off)",
                                            info=TRUNCATION_INFO)
         compare_button = gr.Button("Compare every model", variant="primary")
-        comparison = gr.Gallery(label="Same seed, every model", columns=4, height="auto", elem_id="comparison")
+        comparison = gr.Gallery(label="Same seed, every model", columns=4, height="auto", object_fit="contain",
+                                elem_id="comparison")
         compare_notes = gr.Markdown()
 
     # preprocess=False: the functions check every input in a sentence naming it, which Gradio's checks do not.
     generate_inputs = [model, seed, n, digit, truncation]
-    generate_button.click(generate, generate_inputs, grid_image, api_name="generate", preprocess=False).success(
-        digits, generate_inputs, gallery, api_name="digits", preprocess=False)
+    def with_digits(grid, **api) -> None:
+        """After the grid `grid` draws, its digits one by one; after a grid that failed, none: the page
+        never shows digits of another model or seed."""
+        grid.success(digits, generate_inputs, gallery, preprocess=False, **api)
+        grid.failure(lambda: None, None, gallery, api_visibility="private", queue=False)
+
+    with_digits(generate_button.click(generate, generate_inputs, grid_image, api_name="generate", preprocess=False),
+                api_name="digits")
 
     def then_draw(event) -> None:
         """After `event`, what Generate does, so that the page never shows another model's digits or none."""
-        event.then(generate, generate_inputs, grid_image, preprocess=False, api_visibility="private").success(
-            digits, generate_inputs, gallery, preprocess=False, api_visibility="private")
+        with_digits(event.then(generate, generate_inputs, grid_image, preprocess=False, api_visibility="private"),
+                    api_visibility="private")
 
     interpolate_button.click(interpolate, [model, seed_a, seed_b, steps, method, digit_a, digit_b],
                              [strip, animation], api_name="interpolate", preprocess=False)
     compare_button.click(compare, [compare_seed, compare_n, compare_truncation], [comparison, compare_notes],
                          api_name="compare", preprocess=False)
     then_draw(model.change(model_card, model, [card, digit, digit_a, digit_b], api_name="model_card", preprocess=False))
+    # The frames of another model go; Interpolate draws the new one's when asked.
+    model.change(lambda: (None, None), None, [strip, animation], api_visibility="private", queue=False)
     then_draw(demo.load(model_card, model, [card, digit, digit_a, digit_b], api_name="model_card_on_load",
                         preprocess=False))
     demo.load(model_report, None, report, api_name="models")

@@ -51,6 +51,8 @@ def load_model(model: str | None) -> tuple[str, nn.Module, Path]:
     """(name, generator, folder) of a model, loaded once and cached; a gr.Error says why it cannot be."""
     sources = model_sources()
     name = model or DEFAULT_MODEL or next(iter(sources), None)
+    if name is not None and not isinstance(name, str):
+        raise user_error(f"The model must be the name of one model; got {model!r}.")
     if name not in sources:
         raise user_error(f"Unknown model '{name}'. Available models: {', '.join(sources)}." if sources else no_models())
     source = sources[name]

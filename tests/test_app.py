@@ -154,6 +154,7 @@ BAD_GENERATE = [
     ({"model": "cdcgan", "digit": "12"}, "digit must be 'any' or a whole number from 0 to 9"),
     ({"model": "no-such-model"}, "Unknown model 'no-such-model'. Available models: cdcgan, dcgan"),
     ({"truncation": -1}, "Truncation must be between 0 (off) and 3"),
+    ({"model": ["dcgan"]}, "The model must be the name of one model; got ['dcgan']"),
 ]
 BAD_INTERPOLATE = [
     ({"steps": 1}, "number of steps must be a whole number from 2 to 64"),
@@ -161,6 +162,7 @@ BAD_INTERPOLATE = [
     ({"seed_b": -5}, "seed B must be"),
     ({"digit_a": 4}, "is unconditional"),
     ({"method": "cubic"}, "method must be 'lerp' or 'slerp'"),
+    ({"method": ["lerp"]}, "method must be 'lerp' or 'slerp'"),
 ]
 
 
@@ -217,6 +219,11 @@ def test_api_bad_input_is_a_readable_error_and_the_server_lives_on(client, api_n
         client.predict(**{"model": "dcgan", **kwargs}, api_name=api_name)
     assert message in str(raised.value) and "Traceback" not in str(raised.value)
     assert len(client.predict(model="dcgan", n=2, api_name="/digits")) == 2
+
+
+def test_api_model_card_sets_all_three_digit_pickers(client):
+    _, *pickers = client.predict(model="dcgan", api_name="/model_card")  # unconditional: back to "any", disabled
+    assert [(p.get("value"), p.get("interactive")) for p in pickers] == [("any", False)] * 3
 
 
 def test_an_unreachable_hub_model_is_reported_and_the_rest_still_work(client):
