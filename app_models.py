@@ -69,10 +69,21 @@ def load_model(model: str | None) -> tuple[str, nn.Module, Path]:
                 generator = gan_models.load_generator(folder).to(memory_format=torch.channels_last)
                 _loaded[source] = generator, folder
         except gan_models.ModelLoadError as err:
+            why = _for_visitors(str(err))
             if not Path(source).is_dir():  # a Hub repo: remember the failure; a local folder may be fixed any moment
-                _failed[source] = (time.monotonic(), str(err))
-            raise user_error(f"Model '{name}' could not be loaded: {err}") from None
+                _failed[source] = (time.monotonic(), why)
+            raise user_error(f"Model '{name}' could not be loaded: {why}") from None
     return (name, *_loaded[source])
+
+
+def _for_visitors(message: str, limit: int = 300) -> str:
+    """A load error as the page shows it: on one line, no longer than `limit`, with the server's own
+    folders named relative to the models folder and the app's."""
+    for folder in (_models_folder().absolute(), Path.cwd()):
+        message = message.replace(f"{folder}{os.sep}", "")
+    message = message.replace(f"no folder in {Path.cwd()} either", "no folder here either")
+    message = " ".join(message.split())
+    return message if len(message) <= limit else message[:limit - 1] + "…"
 
 
 def every_model() -> tuple[dict[str, nn.Module], list[str]]:

@@ -127,6 +127,17 @@ def test_a_broken_local_model_loads_once_fixed_even_named_by_a_relative_folder(a
     assert app.load_model("mine")[0] == "mine"  # not held as failed, as a Hub repo would be
 
 
+def test_a_load_error_names_the_model_folder_not_the_server_s_paths(app, app_models, tmp_path, monkeypatch):
+    shutil.copytree(app_models / "dcgan", tmp_path / "cut")
+    weights = tmp_path / "cut" / "model.safetensors"
+    weights.write_bytes(weights.read_bytes()[:1000])
+    monkeypatch.setenv("DIGITGAN_PRETRAINED_DIR", str(tmp_path))
+    with pytest.raises(gr.Error) as raised:
+        app.load_model("cut")
+    assert "cannot read weights cut/model.safetensors" in raised.value.message
+    assert str(tmp_path) not in raised.value.message and "\n" not in raised.value.message
+
+
 def test_a_models_folder_that_is_missing_or_empty_is_named(app, tmp_path, monkeypatch):
     monkeypatch.setenv("DIGITGAN_PRETRAINED_DIR", str(tmp_path / "nowhere"))
     assert f"there is no folder {tmp_path / 'nowhere'}" in app.model_report()
