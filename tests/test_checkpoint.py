@@ -190,6 +190,18 @@ def test_a_resume_with_more_steps_trains_on_past_a_spent_time_limit(tmp_path, mn
     assert (resumed.steps, resumed.time_limit) == (4, None)
     assert run_main(["--out", str(out), "--resume", "--steps", "4"]) == 0
     assert read_card(out / "model").data.steps == 4
+    more_time = parse_args(["--out", str(out), "--resume", "--time-limit", "2000"])  # the count stays
+    assert (more_time.steps, more_time.time_limit) == (4, 2000)
+
+
+def test_a_checkpoint_with_a_seed_above_today_s_range_still_resumes(tmp_path, mnist_dir):
+    cfg = killed_at_step_3(tmp_path, mnist_dir)
+    ckpt = torch.load(checkpoint_path(cfg.out), weights_only=True)
+    torch.save({**ckpt, "config": {**ckpt["config"], "seed": 5_000_000_000}}, checkpoint_path(cfg.out))
+    resumed = parse_args(["--out", cfg.out, "--resume"])
+    assert resumed.seed == 5_000_000_000
+    with pytest.raises(ValueError, match="seed must be a whole number"):
+        TrainConfig(seed=5_000_000_000)  # a new run keeps to the range
 
 
 def test_a_fresh_start_drops_the_metrics_of_a_run_killed_before_its_first_checkpoint(tmp_path, mnist_dir):

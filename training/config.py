@@ -108,7 +108,8 @@ class TrainConfig:
         for name in ("epochs", "time_limit", "lr", "code_weight"):
             if getattr(self, name) is not None and not 0 < getattr(self, name) < math.inf:  # NaN fails too
                 raise ValueError(f"{name} must be a number above 0; got {getattr(self, name)}")
-        check_seed(self.seed)
+        if not self.resume:  # a resume takes its checkpoint's seed, which older versions let exceed the range
+            check_seed(self.seed)
         if self.batch_size * dist.world_size() > MNIST_TRAIN_IMAGES:
             raise ValueError(f"batch_size: a global batch of {self.batch_size * dist.world_size():,} is more than "
                              f"MNIST's {MNIST_TRAIN_IMAGES:,} training digits")

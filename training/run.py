@@ -138,9 +138,8 @@ def keep_run_settings(p: argparse.ArgumentParser, args: argparse.Namespace, argv
     continues the run as it was. Those for the hardware (--device, --compile, ...) follow this machine."""
     saved = saved_config(checkpoint_path(args.out))
     given = given_settings(p, argv)
-    lengths = {"steps", "epochs", "time_limit"}
-    if given & lengths:  # a resume that gives a length gives the whole of it: `--steps 5000` trains to step 5,000
-        given |= lengths  # even where the checkpoint's time limit is spent
+    if given & {"steps", "epochs"}:  # a new count replaces the saved one, and the saved time limit with it:
+        given |= {"steps", "epochs", "time_limit"}  # `--steps 5000` trains to step 5,000, however long that takes
     for key in RESUME_MUST_MATCH + RESUME_MAY_CHANGE + KEPT_ON_RESUME:
         if key not in given and key in saved:
             setattr(args, key, saved[key])
