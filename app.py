@@ -224,10 +224,10 @@ with gr.Blocks(title="digitgan", analytics_enabled=False, delete_cache=(3600, 36
     # preprocess=False: the functions check every input in a sentence naming it, which Gradio's checks do not.
     generate_inputs = [model, seed, n, digit, truncation]
     def with_digits(grid, **api) -> None:
-        """After the grid `grid` draws, its digits one by one; after a grid that failed, none: the page
-        never shows digits of another model or seed."""
+        """After the grid `grid` draws, its digits one by one; after a grid that failed, no grid and no
+        digits: the page never shows digits of another model or seed."""
         grid.success(digits, generate_inputs, gallery, preprocess=False, **api)
-        grid.failure(lambda: None, None, gallery, api_visibility="private", queue=False)
+        grid.failure(lambda: (None, None), None, [grid_image, gallery], api_visibility="private", queue=False)
 
     with_digits(generate_button.click(generate, generate_inputs, grid_image, api_name="generate", preprocess=False),
                 api_name="digits")

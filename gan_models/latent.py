@@ -76,13 +76,13 @@ def slerp(a: torch.Tensor, b: torch.Tensor, t: torch.Tensor | float, eps: float 
     t = t.reshape(-1, 1)
     # The angle in float64: in float32 the cosine of opposite vectors lands a few steps short of -1,
     # an angle up to 1e-3 short of pi, and they would not be told apart from merely distant ones.
-    a64, b64 = a.double(), b.double()
+    a64, b64 = a.detach().cpu().double(), b.detach().cpu().double()  # on the CPU: Apple GPUs have no float64
     norms = a64.norm() * b64.norm()
     omega = torch.arccos((a64.dot(b64) / norms).clamp(-1.0, 1.0)) if norms > 0 else torch.zeros((), dtype=a64.dtype)
     if torch.sin(omega).abs() < eps:  # parallel, opposite or zero vectors: no one great circle joins them, so a line
         out = a + (b - a) * t
     else:
-        omega = omega.to(a.dtype)
+        omega = omega.to(a.device, a.dtype)
         so = torch.sin(omega)
         out = (torch.sin((1 - t) * omega) / so) * a + (torch.sin(t * omega) / so) * b
     return out[0] if scalar else out

@@ -41,8 +41,10 @@ def main(argv: list[str] | None = None) -> int:
     except (ModelLoadError, ValueError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 1
-    except (MemoryError, RuntimeError) as err:  # the allocator's, for an --n beyond this machine's memory
-        print(f"error: {' '.join(str(err).split())[:300]}: ask for fewer digits (--n)", file=sys.stderr)
+    except (MemoryError, RuntimeError) as err:  # the allocator's for an --n beyond memory, or the device's
+        memory = isinstance(err, MemoryError) or "allocate" in str(err)
+        print(f"error: {' '.join(str(err).split())[:300]}" + (": ask for fewer digits (--n)" if memory else ""),
+              file=sys.stderr)
         return 1
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
