@@ -7,12 +7,19 @@ import torch
 MAX_SEED = 2**32 - 1  # seeds run from 0 to this in the app, the command lines and generate()
 
 
+def whole(value: int, name: str, low: int, high: int | None = None) -> int:
+    """`value` as an int (NumPy's integers too), or a ValueError naming `name` and its range when it is
+    not a whole number from `low` (to `high`)."""
+    if (not isinstance(value, bool) and isinstance(value, numbers.Integral) and low <= value
+            and (high is None or value <= high)):
+        return int(value)
+    bound = f" from {low} to {high:,}" if high is not None else f", at least {low}"
+    raise ValueError(f"{name} must be a whole number{bound}; got {value!r}")
+
+
 def check_seed(seed: int) -> int:
-    """`seed` as an int (NumPy's integers too), or a ValueError saying the range when it is not a whole
-    number from 0 to MAX_SEED."""
-    if not isinstance(seed, bool) and isinstance(seed, numbers.Integral) and 0 <= seed <= MAX_SEED:
-        return int(seed)
-    raise ValueError(f"seed must be a whole number from 0 to {MAX_SEED:,}; got {seed!r}")
+    """`seed` as an int, or a ValueError saying the range when it is not a whole number from 0 to MAX_SEED."""
+    return whole(seed, "seed", 0, MAX_SEED)
 
 
 def sample_latents(n: int, dim: int, seed: int, truncation: float | None = None,

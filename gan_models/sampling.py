@@ -1,14 +1,12 @@
 """Drawing digits from a generator: the device, the labels, and post-processing in one place."""
 
-import numbers
-
 import numpy as np
 import torch
 from PIL import Image
 from torch import nn
 from torchvision.utils import make_grid
 
-from .latent import check_seed, sample_latents
+from .latent import check_seed, sample_latents, whole
 
 
 def device_named(name: str) -> torch.device:
@@ -37,9 +35,7 @@ def labels_for(generator: nn.Module, n: int, digit: int | None) -> torch.Tensor 
         return None
     if digit is None:
         return torch.arange(n) % generator.num_classes
-    if isinstance(digit, bool) or not isinstance(digit, numbers.Integral) or not 0 <= digit < generator.num_classes:
-        raise ValueError(f"digit must be a whole number from 0 to {generator.num_classes - 1}; got {digit!r}")
-    return torch.full((n,), digit, dtype=torch.long)
+    return torch.full((n,), whole(digit, "digit", 0, generator.num_classes - 1), dtype=torch.long)
 
 
 @torch.no_grad()
@@ -49,9 +45,7 @@ def generate(generator: nn.Module, n: int, seed: int, digit: int | None = None,
 
     Draws in eval mode, as a trained model is used: in train mode BatchNorm would take the batch's own
     statistics (so the images would depend on `n`) and overwrite its running ones."""
-    for name, value in (("n", n), ("batch_size", batch_size)):
-        if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
-            raise ValueError(f"{name} must be a whole number, at least 1; got {value!r}")
+    n, batch_size = whole(n, "n", 1), whole(batch_size, "batch_size", 1)
     weight = next(generator.parameters())
     z = sample_latents(n, generator.latent_dim, check_seed(seed), truncation)
     z = z.to(weight.dtype)  # a bf16 model takes bf16 z
