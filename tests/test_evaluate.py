@@ -194,3 +194,17 @@ def test_update_card_writes_metrics_into_the_model_card(tmp_path, mnist_dir):
     assert card.data.quality["n"] == 300 and {"fd", "kl", "precision", "recall"} <= set(card.data.quality)
     assert card.text.count("## Metrics") == 1 and card.text.index("## Metrics") < card.text.index("## Use")
     assert "\n\n\n" not in card.text  # each update takes the old section's blank line with it
+
+
+def test_a_json_that_cannot_be_written_still_leaves_the_card_updated(tmp_path, mnist_dir, capsys):
+    from huggingface_hub import ModelCard
+
+    from training.evaluate import main as evaluate_main
+
+    folder = tiny_model(tmp_path / "model")
+    (tmp_path / "a-file").write_text("")
+    bad_json = tmp_path / "a-file" / "scores.json"  # a folder that is a file
+    args = ["--model", folder, "--n", "200", "--data-dir", str(mnist_dir), "--update-card", "--json", str(bad_json)]
+    assert evaluate_main(args) == 1
+    assert f"--json {bad_json} cannot be written" in capsys.readouterr().err
+    assert ModelCard.load(Path(folder) / "README.md").data.quality["n"] == 200

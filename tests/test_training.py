@@ -26,8 +26,9 @@ def config(tmp_path: Path, data: Path, **kwargs) -> TrainConfig:
 
 
 @pytest.mark.parametrize("arch,conditional", [(a, False) for a in list_models()] + [("dcgan", True)])
-def test_run_writes_every_output(tmp_path, mnist_dir, arch, conditional):
+def test_run_writes_every_output(tmp_path, mnist_dir, arch, conditional, capsys):
     model_dir = train(config(tmp_path, mnist_dir, arch=arch, conditional=conditional, ema=True))
+    assert f"training {arch} on {read_card(model_dir).data['training_device']}, " in capsys.readouterr().err
     run = tmp_path / "run"
     assert sorted(p.name for p in (run / "samples").iterdir()) == ["step_000003.png", "step_000006.png"]
     records = [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines()]
@@ -37,6 +38,10 @@ def test_run_writes_every_output(tmp_path, mnist_dir, arch, conditional):
     assert (run / "losses.png").exists() and (run / "checkpoints" / "last.pt").exists()
     assert {p.name for p in model_dir.iterdir()} >= {"model.safetensors", "config.json", "README.md", "samples.png"}
     card = (model_dir / "README.md").read_text()
+    # Two CPUs of one name can differ threefold in speed: a card's training time names the instructions too.
+    vectors = torch.backends.cpu.get_cpu_capability()  # AVX2, AVX512...; DEFAULT where torch uses none
+    device = read_card(model_dir).data["training_device"]
+    assert not device.startswith("CPU") or vectors == "DEFAULT" or f", {vectors}" in device
     assert f"architecture: {arch}" in card and "training_command" in card and "batch_size: 16" in card
     G = load_generator(model_dir)
     assert G.num_classes == (10 if conditional else 0)

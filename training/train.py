@@ -92,6 +92,9 @@ def train(cfg: TrainConfig) -> Path:
         G_run, D_run = torch.compile(G_run), torch.compile(D_run)
     bf16 = cfg.precision == "bf16" or (cfg.precision == "auto" and native_bf16(device))
     autocast = torch.autocast(device.type, dtype=torch.bfloat16) if bf16 else nullcontext()
+    if main:  # what speed to expect depends on the hardware and on bf16: say which the run got
+        print(f"training {cfg.arch} on {describe_device(device)}, {'bf16 autocast' if bf16 else 'fp32'}, "
+              f"batch {cfg.batch_size}, into {out}", file=sys.stderr)
 
     fixed_n = 100 if cfg.conditional else 64
     fixed_z = sample_latents(fixed_n, cfg.latent_dim, cfg.seed + 12345, device=device)
