@@ -2,7 +2,7 @@
 
     python benchmarks/quality.py --data-dir ../shared/data                  # 300 steps each: ~15 min on 2 CPU cores
     python benchmarks/quality.py --data-dir ../shared/data --steps 20 --n 1000   # a smoke test
-    python benchmarks/quality.py --archs dcgan --losses ns minimax --steps 1000  # a subset, longer
+    python benchmarks/quality.py --arch dcgan --losses ns minimax --steps 1000  # a subset, longer
 
 Every pair trains through training.train.train into a temporary folder and is scored by
 training.evaluate; the first row is real training digits, the floor. Writes quality.md (the
@@ -96,7 +96,8 @@ def main(argv: list[str] | None = None) -> int:
                                 formatter_class=argparse.RawDescriptionHelpFormatter,
                                 epilog="\n".join(__doc__.split("\n")[1:]))
     p.add_argument("--steps", type=int, default=300, help="generator updates per architecture × loss")
-    p.add_argument("--archs", nargs="+", default=list_models(), choices=list_models(), help="architectures to train")
+    p.add_argument("--arch", "--archs", dest="archs", nargs="+", default=list_models(), choices=list_models(),
+                   help="architectures to train")
     p.add_argument("--losses", nargs="+", default=list(LOSSES), choices=LOSSES, help="losses to train with")
     p.add_argument("--n", type=int, default=10_000, help="samples scored per model (and real digits in the floor row)")
     p.add_argument("--batch-size", type=int, default=128, help="images per step")

@@ -14,10 +14,11 @@ import sys
 import time
 from pathlib import Path
 
-from gan_models import load_generator, read_card
+from gan_models import list_models, load_generator, read_card
 from training.evaluate import evaluate_generator
 from training.config import TrainConfig
 from training.device import describe_device, pick_device
+from training.run import as_flags
 from training.train import train
 
 COLUMNS = ("modes", "kl", "precision", "recall", "fd", "is", "confidence", "label_accuracy")
@@ -26,7 +27,7 @@ COLUMNS = ("modes", "kl", "precision", "recall", "fd", "is", "confidence", "labe
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--budget", type=float, default=300, help="training wall-clock seconds")
-    p.add_argument("--arch", default="dcgan", help="registered architecture")
+    p.add_argument("--arch", default="dcgan", choices=list_models(), help="registered architecture")
     p.add_argument("--conditional", action="store_true", help="train a class-conditional model")
     p.add_argument("--batch-size", type=int, help="images per step (default: training.run's, 32 on a CPU, 128 on a GPU)")
     p.add_argument("--lr", type=float, help="Adam learning rate (default: training.run's rule for the loss and batch)")
@@ -51,12 +52,15 @@ def main() -> None:
     name = describe_device(device)
     command = "python benchmarks/time_to_quality.py " + shlex.join(sys.argv[1:])
     start = time.monotonic()
-    cfg = TrainConfig(arch=args.arch, conditional=args.conditional, time_limit=args.budget,
-                      batch_size=args.batch_size, ema=args.ema, lr=args.lr, lr_decay=args.lr_decay,
-                      codes=args.codes, code_weight=args.code_weight, code_fade=args.code_fade, seed=args.seed,
-                      device=args.device, compile=args.compile, cuda_graphs=args.cuda_graphs,
-                      data_dir=args.data_dir, out=args.out, sample_every=10**9, checkpoint_every=10**9,
-                      command=command)
+    try:
+        cfg = TrainConfig(arch=args.arch, conditional=args.conditional, time_limit=args.budget,
+                          batch_size=args.batch_size, ema=args.ema, lr=args.lr, lr_decay=args.lr_decay,
+                          codes=args.codes, code_weight=args.code_weight, code_fade=args.code_fade, seed=args.seed,
+                          device=args.device, compile=args.compile, cuda_graphs=args.cuda_graphs,
+                          data_dir=args.data_dir, out=args.out, sample_every=10**9, checkpoint_every=10**9,
+                          command=command)
+    except ValueError as err:  # a setting out of its range: a sentence naming the flag, as training.run gives
+        p.error(as_flags(str(err)).replace("--time-limit", "--budget"))
     model_dir = train(cfg)
     wall = time.monotonic() - start
     steps = read_card(model_dir).data.steps

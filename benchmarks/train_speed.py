@@ -90,7 +90,8 @@ def main() -> None:
     p.add_argument("--compile", action="store_true", help="also pass --compile to training.run")
     p.add_argument("--cuda-graphs", action=argparse.BooleanOptionalAction, default=True,
                    help="training.run's CUDA graphs, on a GPU (default: on, as in training.run)")
-    p.add_argument("--arch", nargs="*", default=list_models(), help="architectures to measure")
+    p.add_argument("--arch", "--archs", dest="archs", nargs="+", default=list_models(), choices=list_models(),
+                   help="architectures to measure")
     p.add_argument("--repeats", type=int, default=3, help="turns of each loop per architecture")
     args = p.parse_args()
     device = pick_device(args.device)
@@ -101,7 +102,7 @@ def main() -> None:
           f"training.run in {precision} (its default here), the textbook loop in fp32\n")
     print(f"| arch | training.run img/s | textbook img/s | ratio | ratio range over {args.repeats} turns |")
     print("| --- | ---: | ---: | ---: | ---: |")
-    for arch in args.arch:
+    for arch in args.archs:
         turns = [(ours(arch, args.batch_size, args.steps, args.data_dir, args.device, args.compile, args.cuda_graphs),
                   textbook(arch, args.batch_size, args.steps, args.data_dir, args.device, args.workers))
                  for _ in range(args.repeats)]

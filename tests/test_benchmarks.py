@@ -1,0 +1,25 @@
+"""The benchmark scripts' command lines: bad settings get a sentence before any training starts."""
+
+import runpy
+from pathlib import Path
+
+import pytest
+
+from gan_models import list_models
+
+BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
+
+
+@pytest.mark.parametrize("script, args, message", [
+    ("time_to_quality.py", ["--budget", "-5"], "--budget must be a number above 0"),
+    ("time_to_quality.py", ["--arch", "dcgn"], "invalid choice: 'dcgn'"),
+    ("train_speed.py", ["--arch", "dcgn"], "invalid choice: 'dcgn'"),
+])
+def test_bad_settings_are_a_sentence_not_a_traceback(script, args, message, monkeypatch, capsys):
+    monkeypatch.setattr("sys.argv", [script, *args])
+    with pytest.raises(SystemExit) as exit:
+        runpy.run_path(str(BENCHMARKS / script), run_name="__main__")
+    err = capsys.readouterr().err
+    assert exit.value.code == 2 and message in err
+    if "--arch" in args:
+        assert all(name in err for name in list_models())
