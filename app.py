@@ -167,12 +167,10 @@ def random_seed() -> int:
     return random.randint(0, gan_models.MAX_SEED)
 
 
-def _seed_box(label: str, value: int, api_name: str | None = None) -> gr.Number:
-    """A seed box and its dice button; the button is an API endpoint only where `api_name` names one."""
+def _seed_box(label: str, value: int, api_name: str) -> gr.Number:
     with gr.Row(equal_height=True):
         seed, dice = gr.Number(value, label=label, precision=0, scale=3), gr.Button("🎲 Random", scale=1)
-    dice.click(random_seed, None, seed, api_name=api_name, api_visibility="public" if api_name else "private",
-               queue=False)  # wired here, beside its box
+    dice.click(random_seed, None, seed, api_name=api_name, queue=False)  # wired here, beside its box
     return seed
 
 
@@ -199,8 +197,8 @@ with gr.Blocks(title="digitgan", analytics_enabled=False, delete_cache=(3600, 36
     with gr.Tab("Interpolate"):
         with gr.Row():
             with gr.Column(scale=1):
-                seed_a = _seed_box("Seed A", 0)
-                seed_b = _seed_box("Seed B", 1)
+                seed_a = _seed_box("Seed A", 0, "random_seed_a")
+                seed_b = _seed_box("Seed B", 1, "random_seed_b")
                 with gr.Row():
                     digit_a = gr.Dropdown(DIGIT_CHOICES, value="any", label="Digit A", info="where the morph starts")
                     digit_b = gr.Dropdown(DIGIT_CHOICES, value="any", label="Digit B", info="where it ends")
@@ -214,7 +212,7 @@ with gr.Blocks(title="digitgan", analytics_enabled=False, delete_cache=(3600, 36
         strip = gr.Image(label="Frames", interactive=False)
     with gr.Tab("Compare"):
         with gr.Row():
-            compare_seed = _seed_box("Seed", 0)
+            compare_seed = _seed_box("Seed", 0, "random_seed_compare")
             compare_n = gr.Slider(1, MAX_DIGITS, value=16, step=1, precision=0, label="Digits per model")
             compare_truncation = gr.Slider(0, MAX_TRUNCATION, value=0, step=0.05, label="Truncation (0 = off)",
                                            info=TRUNCATION_INFO)
@@ -246,12 +244,11 @@ with gr.Blocks(title="digitgan", analytics_enabled=False, delete_cache=(3600, 36
     then_draw(model.change(model_card, model, [card, digit, digit_a, digit_b], api_name="model_card", preprocess=False))
     # The frames of another model go; Interpolate draws the new one's when asked.
     model.change(lambda: (None, None), None, [strip, animation], api_visibility="private", queue=False)
-    # The page's own load events: the API has /model_card and /models for the same.
-    then_draw(demo.load(model_card, model, [card, digit, digit_a, digit_b], api_visibility="private",
+    then_draw(demo.load(model_card, model, [card, digit, digit_a, digit_b], api_name="model_card_on_load",
                         preprocess=False))
     demo.load(model_report, None, report, api_name="models")
     # Read the choices again on each visit, so that models added since the start show up.
-    demo.load(lambda: gr.update(choices=list(model_sources())), None, model, api_visibility="private", queue=False)
+    demo.load(lambda: gr.update(choices=list(model_sources())), None, model, api_name="model_choices", queue=False)
     # Gradio's queue rebuilds a pandas summary of up to 10,000 past events after every event, for a
     # monitoring page this app leaves off: ms of CPU per request on a server that has run a while.
     os.environ.setdefault("GRADIO_ANALYTICS_CACHE_FREQUENCY", "100")  # read by the queue, made next

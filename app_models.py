@@ -43,6 +43,10 @@ def model_sources() -> dict[str, str]:
     return sources | {repo: repo for repo in hub}
 
 
+MODELS_AT_START = model_sources()
+DEFAULT_MODEL = "dcgan" if "dcgan" in MODELS_AT_START else next(iter(MODELS_AT_START), None)  # selected at start
+
+
 def load_model(model: str | None) -> tuple[str, nn.Module, Path]:
     """(name, generator, folder) of a model, loaded once and cached; a gr.Error says why it cannot be."""
     sources = model_sources()
@@ -70,23 +74,6 @@ def load_model(model: str | None) -> tuple[str, nn.Module, Path]:
                 _failed[source] = (time.monotonic(), why)
             raise user_error(f"Model '{name}' could not be loaded: {why}") from None
     return (name, *_loaded[source])
-
-
-def default_model(sources: dict[str, str]) -> str | None:
-    """The model selected at start: `dcgan` if it loads, else the first model folder that loads (a
-    broken one first in line would greet every visitor with an error), else the first model on offer.
-    Hub repos are not tried: their downloads would hold up the start."""
-    local = [name for name, source in sources.items() if Path(source).is_dir()]
-    for name in sorted(local, key=lambda name: name != "dcgan"):
-        try:
-            return load_model(name)[0]
-        except gr.Error:
-            pass
-    return next(iter(sources), None)
-
-
-MODELS_AT_START = model_sources()
-DEFAULT_MODEL = default_model(MODELS_AT_START)
 
 
 def _for_visitors(message: str, limit: int = 300) -> str:

@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 from gan_models import list_models, load_generator, read_card
-from training.evaluate import evaluate_generator
+from training.evaluate import K, evaluate_generator
 from training.config import TrainConfig
 from training.device import describe_device, pick_device
 from training.run import as_flags
@@ -29,7 +29,7 @@ def main() -> None:
     p.add_argument("--budget", type=float, default=300, help="training wall-clock seconds")
     p.add_argument("--arch", default="dcgan", choices=list_models(), help="registered architecture")
     p.add_argument("--conditional", action="store_true", help="train a class-conditional model")
-    p.add_argument("--batch-size", type=int, help="images per step (default: training.run's, 32 on a CPU, 128 on a GPU)")
+    p.add_argument("--batch-size", type=int, help="images per step (default: training.run's, 16 or 32 on a CPU, 128 on a GPU)")
     p.add_argument("--lr", type=float, help="Adam learning rate (default: training.run's rule for the loss and batch)")
     p.add_argument("--lr-decay", type=float, help="closing share of the budget over which the learning rate "
                                                   "falls to 0 (default: the architecture's recipe)")
@@ -48,19 +48,21 @@ def main() -> None:
     p.add_argument("--out", default=f"runs/time-to-quality-{time.strftime('%Y%m%d-%H%M%S')}", help="run folder")
     args = p.parse_args()
 
-    device = pick_device(args.device)
-    name = describe_device(device)
+    if args.n <= K * 3:  # found out before the training, not after it
+        p.error(f"--n must be at least {K * 3 + 1}")
     command = "python benchmarks/time_to_quality.py " + shlex.join(sys.argv[1:])
     start = time.monotonic()
     try:
+        device = pick_device(args.device)
         cfg = TrainConfig(arch=args.arch, conditional=args.conditional, time_limit=args.budget,
                           batch_size=args.batch_size, ema=args.ema, lr=args.lr, lr_decay=args.lr_decay,
                           codes=args.codes, code_weight=args.code_weight, code_fade=args.code_fade, seed=args.seed,
                           device=args.device, compile=args.compile, cuda_graphs=args.cuda_graphs,
                           data_dir=args.data_dir, out=args.out, sample_every=10**9, checkpoint_every=10**9,
                           command=command)
-    except ValueError as err:  # a setting out of its range: a sentence naming the flag, as training.run gives
+    except ValueError as err:  # a device it lacks or a setting out of range: a sentence naming the flag
         p.error(as_flags(str(err)).replace("--time-limit", "--budget"))
+    name = describe_device(device)
     model_dir = train(cfg)
     wall = time.monotonic() - start
     steps = read_card(model_dir).data.steps

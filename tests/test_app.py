@@ -127,21 +127,6 @@ def test_a_broken_local_model_loads_once_fixed_even_named_by_a_relative_folder(a
     assert app.load_model("mine")[0] == "mine"  # not held as failed, as a Hub repo would be
 
 
-def test_the_model_selected_at_start_is_one_that_loads(app, app_models, tmp_path, monkeypatch):
-    import app_models as models
-
-    (tmp_path / "a-broken").mkdir()
-    (tmp_path / "a-broken" / "config.json").write_text("{not json")
-    shutil.copytree(app_models / "cdcgan", tmp_path / "b-fine")
-    monkeypatch.setenv("DIGITGAN_PRETRAINED_DIR", str(tmp_path))
-    assert models.default_model(models.model_sources()) == "b-fine"
-    shutil.copytree(app_models / "dcgan", tmp_path / "dcgan")
-    assert models.default_model(models.model_sources()) == "dcgan"
-    shutil.rmtree(tmp_path / "b-fine")
-    shutil.rmtree(tmp_path / "dcgan")
-    assert models.default_model(models.model_sources()) == "a-broken"  # none loads: the first, which says why
-
-
 def test_a_load_error_names_the_model_folder_not_the_server_s_paths(app, app_models, tmp_path, monkeypatch):
     shutil.copytree(app_models / "dcgan", tmp_path / "cut")
     weights = tmp_path / "cut" / "model.safetensors"
@@ -217,9 +202,10 @@ def client(app_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[C
 
 def test_api_names_every_parameter_with_a_default(client):
     endpoints = client.view_api(print_info=False, return_format="dict")["named_endpoints"]
-    # The README's list: the page's own events (load, the other dice, the error clean-up) stay private.
+    # The README's list of endpoints
     assert set(endpoints) == {"/generate", "/digits", "/interpolate", "/compare", "/models", "/model_card",
-                              "/random_seed"}
+                              "/model_card_on_load", "/model_choices", "/random_seed", "/random_seed_a",
+                              "/random_seed_b", "/random_seed_compare"}
     expected = {"/generate": ["model", "seed", "n", "digit", "truncation"],
                 "/digits": ["model", "seed", "n", "digit", "truncation"],
                 "/interpolate": ["model", "seed_a", "seed_b", "steps", "method", "digit_a", "digit_b"]}

@@ -23,6 +23,7 @@ def test_two_process_run_matches_single_process(tmp_path, mnist_dir):
                          cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert ddp.returncode == 0, ddp.stderr[-2000:]
     assert ddp.stdout.count("exported") == 1, "only rank 0 exports"
+    assert ddp.stderr.count("training dcgan on CPU") == 1, "only rank 0 says what it trains on"
     records = (tmp_path / "ddp" / "metrics.jsonl").read_text().splitlines()
     assert len(records) == 3, "only rank 0 writes metrics"
 

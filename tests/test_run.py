@@ -63,6 +63,9 @@ def test_data_dir_help_names_the_folder_used_without_the_flag(tmp_path, monkeypa
 
 def test_batch_size_default_follows_the_device_and_the_card_command_names_it(monkeypatch):
     monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    monkeypatch.setattr("training.config.native_bf16", lambda device: False)
+    assert TrainConfig(device="auto").batch_size == TrainConfig(device="cpu").batch_size == 16
+    monkeypatch.setattr("training.config.native_bf16", lambda device: True)
     assert TrainConfig(device="auto").batch_size == TrainConfig(device="cpu").batch_size == 32
     assert TrainConfig(device="cuda").batch_size == 128
     assert TrainConfig(device="cpu", batch_size=256).batch_size == 256

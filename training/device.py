@@ -2,13 +2,16 @@
 
 import os
 import platform
+from typing import TYPE_CHECKING
 
 import torch
 
 from gan_models import device_named
 
 from . import distributed as dist
-from .config import TrainConfig
+
+if TYPE_CHECKING:  # config asks this module about bf16
+    from .config import TrainConfig
 
 
 def pick_device(name: str) -> torch.device:
@@ -42,20 +45,21 @@ def describe_device(device: torch.device) -> str:
 
 
 def cpu_model() -> str:
-    """The CPU's name and widest vector instructions, such as "AMD EPYC, AVX2": two CPUs of one name
-    can differ threefold in training speed, by whether they have AVX-512 and bf16 instructions."""
-    name = platform.processor()
+    """The CPU's name and the vector instructions torch uses on it, such as "AMD EPYC, AVX2": two CPUs
+    of one name can differ threefold in training speed, by whether they have AVX-512 and bf16."""
+    name = ""
     try:
         with open("/proc/cpuinfo") as info:  # Linux names the model only here
-            name = next((line.split(":", 1)[1].strip() for line in info if line.startswith("model name")), name)
+            name = next((line.split(":", 1)[1].strip() for line in info if line.startswith("model name")), "")
     except OSError:
         pass
+    name = name or platform.processor() or platform.machine()
     vectors = torch.backends.cpu.get_cpu_capability().replace("DEFAULT", "")  # DEFAULT: none torch uses
     vectors += " with bf16" if native_bf16(torch.device("cpu")) else ""
-    return ", ".join(part for part in (name or platform.machine(), vectors) if part)
+    return ", ".join(part for part in (name, vectors) if part)
 
 
-def graphable(cfg: TrainConfig, device: torch.device) -> bool:
+def graphable(cfg: "TrainConfig", device: torch.device) -> bool:
     """Whether a step can run as one CUDA graph: one process on a GPU, not compiled (torch.compile
     has graphs of its own), one D update per step, no gradient penalty (a second backward pass)
     and no top-k (its k changes as the run goes)."""

@@ -199,21 +199,19 @@ def main(argv: list[str] | None = None) -> int:
         source = "real MNIST training digits" if args.real else args.model
         results = {"source": source, "stacked": args.stacked, "n": n, "seed": args.seed, **scores}
         print(format_table(results))
-        unwritten = None  # a --json that cannot be written still leaves the card to update
+        if args.update_card:  # before --json: a mistyped --json path then leaves the card updated
+            folder = resolve_source(args.model)
+            update_card_metrics(folder, {k: v for k, v in results.items() if k not in ("source", "stacked")})
+            print(f"updated {folder / 'README.md'}")
         if args.json:
             path = Path(args.json)
             try:
                 path.parent.mkdir(parents=True, exist_ok=True)
                 path.write_text(json.dumps(results, indent=2) + "\n")
-                print(f"wrote {path}")
             except OSError as err:
-                unwritten = OSError(f"--json {path} cannot be written ({err.strerror or err}); the scores are above")
-        if args.update_card:
-            folder = resolve_source(args.model)
-            update_card_metrics(folder, {k: v for k, v in results.items() if k not in ("source", "stacked")})
-            print(f"updated {folder / 'README.md'}")
-        if unwritten:
-            raise unwritten
+                raise OSError(f"--json {path} cannot be written ({err.strerror or err}); the scores are above"
+                              ) from None
+            print(f"wrote {path}")
     except (ModelLoadError, ClassifierLoadError, DataNotFoundError, ValueError, OSError) as err:
         print("error: " + " ".join(str(err).split()), file=sys.stderr)  # one line, even for wrapped messages
         return 1
