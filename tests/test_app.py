@@ -202,7 +202,7 @@ def client(app_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[C
 
 def test_api_names_every_parameter_with_a_default(client):
     endpoints = client.view_api(print_info=False, return_format="dict")["named_endpoints"]
-    # The README's list of endpoints
+    # the endpoints the README lists, and no others
     assert set(endpoints) == {"/generate", "/digits", "/interpolate", "/compare", "/models", "/model_card",
                               "/model_card_on_load", "/model_choices", "/random_seed", "/random_seed_a",
                               "/random_seed_b", "/random_seed_compare"}

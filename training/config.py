@@ -23,7 +23,7 @@ def default_batch_size(device: str) -> int:
     A CPU's step costs about in proportion to its images, so smaller batches give more steps in the
     same time, and a GAN learns by the step: in 5 minutes on a 2-core CPU with bf16, batch 32 reached
     FD 79 (8,168 steps), batch 128 FD 268 (2,301 steps). On a 2-core CPU without bf16, three times
-    slower, batch 16 beat 32 in 5 minutes (FD 352 against 461) and in 15 (FD 78 against 107); with
+    slower, batch 16 beat 32 in 5 minutes (FD 322 against 461) and in 15 (FD 78 against 107); with
     bf16, where a step's fixed costs weigh more, 16 and 32 came out even. An accelerator runs a small
     batch in about the time of a large one."""
     if device == "cpu" or (device == "auto" and not torch.cuda.is_available()):
