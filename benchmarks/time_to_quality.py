@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 from gan_models import list_models, load_generator, read_card
-from training.evaluate import K, evaluate_generator
+from training.evaluate import MIN_N, evaluate_generator
 from training.config import TrainConfig
 from training.device import describe_device, pick_device
 from training.run import as_flags
@@ -48,8 +48,8 @@ def main() -> None:
     p.add_argument("--out", default=f"runs/time-to-quality-{time.strftime('%Y%m%d-%H%M%S')}", help="run folder")
     args = p.parse_args()
 
-    if args.n <= K * 3:  # found out before the training, not after it
-        p.error(f"--n must be at least {K * 3 + 1}")
+    if args.n < MIN_N:  # found out before the training, not after it
+        p.error(f"--n must be at least {MIN_N}")
     command = "python benchmarks/time_to_quality.py " + shlex.join(sys.argv[1:])
     start = time.monotonic()
     try:

@@ -38,6 +38,7 @@ from .metrics import (class_histogram, count_modes, feature_stats, frechet_dista
 from .report import update_card_metrics
 
 K = 3  # neighbours for precision/recall, as in Kynkäänniemi et al. (2019)
+MIN_N = K * 3 + 1  # the fewest samples the scores are computed from
 MODES_MIN_SHARE = 0.01  # a digit "is produced" when it is at least a tenth of its uniform share
 STACKED_N = 26_000  # samples in the Stacked MNIST protocol
 QUICK_N, QUICK_STACKED_N = 2000, 5000  # quick metrics during training: seconds, not minutes
@@ -183,8 +184,8 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError as err:
         p.error(f"--{err}")
     n = (STACKED_N if args.stacked else 10_000) if args.n is None else args.n
-    if n <= K * 3:
-        p.error(f"--n must be at least {K * 3 + 1}")
+    if n < MIN_N:
+        p.error(f"--n must be at least {MIN_N}")
     if args.real and not args.stacked and n > 60_000:
         p.error("--real has 60,000 training digits: use --n 60000 or fewer")
 
