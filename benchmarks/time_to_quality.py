@@ -30,9 +30,13 @@ def main() -> None:
     p.add_argument("--arch", default="dcgan", choices=list_models(), help="registered architecture")
     p.add_argument("--conditional", action="store_true", help="train a class-conditional model")
     p.add_argument("--batch-size", type=int, help="images per step (default: training.run's, 16 or 32 on a CPU, 128 on a GPU)")
-    p.add_argument("--lr", type=float, help="Adam learning rate (default: training.run's rule for the loss and batch)")
+    p.add_argument("--lr", type=float,
+                   help="Adam learning rate (default: training.run's rule for the loss, batch and width)")
     p.add_argument("--lr-decay", type=float, help="closing share of the budget over which the learning rate "
                                                   "falls to 0 (default: the architecture's recipe)")
+    p.add_argument("--width", type=int,
+                   help="the model's size, as in training.run (default: training.run's, half the architecture's "
+                        "on a CPU without bf16)")
     p.add_argument("--codes", type=int, default=0, help="InfoGAN latent code categories (default 0: none)")
     p.add_argument("--code-weight", type=float, default=1.0, help="weight of the code loss (default 1)")
     p.add_argument("--code-fade", type=float, default=0.0,
@@ -56,8 +60,8 @@ def main() -> None:
         device = pick_device(args.device)
         cfg = TrainConfig(arch=args.arch, conditional=args.conditional, time_limit=args.budget,
                           batch_size=args.batch_size, ema=args.ema, lr=args.lr, lr_decay=args.lr_decay,
-                          codes=args.codes, code_weight=args.code_weight, code_fade=args.code_fade, seed=args.seed,
-                          device=args.device, compile=args.compile, cuda_graphs=args.cuda_graphs,
+                          width=args.width, codes=args.codes, code_weight=args.code_weight, code_fade=args.code_fade,
+                          seed=args.seed, device=args.device, compile=args.compile, cuda_graphs=args.cuda_graphs,
                           data_dir=args.data_dir, out=args.out, sample_every=10**9, checkpoint_every=10**9,
                           command=command)
     except ValueError as err:  # a device it lacks or a setting out of range: a sentence naming the flag
@@ -69,7 +73,8 @@ def main() -> None:
     scores = evaluate_generator(load_generator(model_dir, device=device), n=args.n, data_dir=args.data_dir)
     (Path(args.out) / "eval.json").write_text(json.dumps(scores, indent=2) + "\n")
 
-    print(f"\n{args.arch}{' conditional' if args.conditional else ''} on {name}, budget {args.budget:g} s "
+    width = f" width {cfg.width}" if cfg.width else ""
+    print(f"\n{args.arch}{width}{' conditional' if args.conditional else ''} on {name}, budget {args.budget:g} s "
           f"(wall {wall:.0f} s with start-up and export), batch {cfg.batch_size}, {steps} steps, "
           f"{steps * cfg.batch_size:,} images\n")
     cols = [c for c in COLUMNS if c in scores]

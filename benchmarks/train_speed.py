@@ -24,14 +24,21 @@ from torch.utils.data import DataLoader
 from torchvision import transforms
 from torchvision.datasets import MNIST
 
-from gan_models import create_model, list_models
+from gan_models import create_model, list_models, model_config
 from training.report import read_metrics
 from training.config import TrainConfig
 from training.device import describe_device, native_bf16, pick_device
 from training.train import train
 
 
-def ours(arch: str, batch_size: int, steps: int, data_dir: str, device: str, compile: bool, graphs: bool) -> float:
+def widths(arch: str, width: int | None) -> dict:
+    """The model arguments that set `arch`'s width: `width`, else the architecture's own (none for one without)."""
+    own = model_config(arch).get("width")
+    return {"width": width or own} if own else {}
+
+
+def ours(arch: str, batch_size: int, steps: int, data_dir: str, device: str, compile: bool, graphs: bool,
+         width: int | None) -> float:
     """Images/s of a real `training.run` loop: its images over its time in the logging windows after
     the first (the warm-up), the same measure as the textbook loop's."""
     with tempfile.TemporaryDirectory() as out:
@@ -39,17 +46,18 @@ def ours(arch: str, batch_size: int, steps: int, data_dir: str, device: str, com
         train(TrainConfig(arch=arch, loss="ns", spectral_norm=False, ema=False, steps=steps,
                           batch_size=batch_size, log_every=max(1, steps // 6), sample_every=10**9,
                           checkpoint_every=10**9, data_dir=data_dir, out=out, device=device,
-                          compile=compile, cuda_graphs=graphs, lr=2e-4))
+                          compile=compile, cuda_graphs=graphs, lr=2e-4, **widths(arch, width)))
         records = read_metrics(Path(out) / "metrics.jsonl")
     windows = [(b["step"] - a["step"], b["images_per_s"]) for a, b in zip(records, records[1:])]
     return sum(n for n, _ in windows) / sum(n / rate for n, rate in windows)  # batch size cancels out
 
 
-def textbook(arch: str, batch_size: int, steps: int, data_dir: str, device: str, workers: int) -> float:
+def textbook(arch: str, batch_size: int, steps: int, data_dir: str, device: str, workers: int,
+             width: int | None) -> float:
     """Images/s of the classic example loop on the same models."""
     dev = pick_device(device)
     torch.manual_seed(0)
-    G, D = (m.to(dev) for m in create_model(arch))
+    G, D = (m.to(dev) for m in create_model(arch, **widths(arch, width)))
     opt_g = torch.optim.Adam(G.parameters(), lr=2e-4, betas=(0.5, 0.999))
     opt_d = torch.optim.Adam(D.parameters(), lr=2e-4, betas=(0.5, 0.999))
     criterion = nn.BCEWithLogitsLoss()
@@ -93,7 +101,11 @@ def main() -> None:
     p.add_argument("--arch", "--archs", dest="archs", nargs="+", default=list_models(), choices=list_models(),
                    help="architectures to measure")
     p.add_argument("--repeats", type=int, default=3, help="turns of each loop per architecture")
+    p.add_argument("--width", type=int, help="width of the architectures that have one (default: each one's own, "
+                                             "which training.run narrows on a CPU without bf16)")
     args = p.parse_args()
+    if args.width is not None and args.width < 1:
+        p.error("--width must be at least 1")
     device = pick_device(args.device)
     name = describe_device(device)
     graphs = ", CUDA graphs" if device.type == "cuda" and args.cuda_graphs and not args.compile else ""
@@ -103,12 +115,14 @@ def main() -> None:
     print(f"| arch | training.run img/s | textbook img/s | ratio | ratio range over {args.repeats} turns |")
     print("| --- | ---: | ---: | ---: | ---: |")
     for arch in args.archs:
-        turns = [(ours(arch, args.batch_size, args.steps, args.data_dir, args.device, args.compile, args.cuda_graphs),
-                  textbook(arch, args.batch_size, args.steps, args.data_dir, args.device, args.workers))
+        turns = [(ours(arch, args.batch_size, args.steps, args.data_dir, args.device, args.compile, args.cuda_graphs,
+                       args.width),
+                  textbook(arch, args.batch_size, args.steps, args.data_dir, args.device, args.workers, args.width))
                  for _ in range(args.repeats)]
         fast, slow = (statistics.median(rates) for rates in zip(*turns))
         ratios = [a / b for a, b in turns]
-        print(f"| {arch} | {fast:,.0f} | {slow:,.0f} | {fast / slow:.2f}× | {min(ratios):.2f}–{max(ratios):.2f}× |",
+        name = arch + "".join(f", width {w}" for w in widths(arch, args.width).values())
+        print(f"| {name} | {fast:,.0f} | {slow:,.0f} | {fast / slow:.2f}× | {min(ratios):.2f}–{max(ratios):.2f}× |",
               flush=True)
 
 

@@ -15,7 +15,9 @@ BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
     ("time_to_quality.py", ["--arch", "dcgn"], "invalid choice: 'dcgn'"),
     ("time_to_quality.py", ["--n", "5"], "--n must be at least"),
     ("time_to_quality.py", ["--device", "tpu"], "unknown device 'tpu'"),
+    ("time_to_quality.py", ["--arch", "mlp", "--width", "32"], "'mlp' has no width setting"),
     ("train_speed.py", ["--arch", "dcgn"], "invalid choice: 'dcgn'"),
+    ("train_speed.py", ["--width", "0"], "--width must be at least 1"),
 ])
 def test_bad_settings_are_a_sentence_not_a_traceback(script, args, message, monkeypatch, capsys):
     monkeypatch.setattr("sys.argv", [script, *args])
@@ -23,5 +25,5 @@ def test_bad_settings_are_a_sentence_not_a_traceback(script, args, message, monk
         runpy.run_path(str(BENCHMARKS / script), run_name="__main__")
     err = capsys.readouterr().err
     assert stopped.value.code == 2 and message in err
-    if "--arch" in args:
+    if "invalid choice" in message:
         assert "(choose from " + ", ".join(f"'{name}'" for name in list_models()) + ")" in err

@@ -154,6 +154,19 @@ def test_betas_reach_adam_and_a_resume_must_keep_them(tmp_path, mnist_dir):
         train(cfg)
 
 
+def test_a_resume_keeps_the_model_width(tmp_path, mnist_dir, capsys):
+    out = str(tmp_path / "run")
+    assert run_main(["--width", "8", "--steps", "2", "--batch-size", "16", "--data-dir", str(mnist_dir),
+                     "--out", out]) == 0
+    assert parse_args(["--out", out, "--resume"]).width == 8  # left out: the checkpoint's
+    ckpt = torch.load(checkpoint_path(out), weights_only=True)
+    del ckpt["config"]["width"]  # a checkpoint from before the setting: its model's width
+    torch.save(ckpt, checkpoint_path(out))
+    assert parse_args(["--out", out, "--resume"]).width == 8
+    assert run_main(["--out", out, "--resume", "--width", "16", "--steps", "4"]) == 1
+    assert "width: checkpoint 8 vs now 16" in capsys.readouterr().err
+
+
 def test_a_checkpoint_from_before_betas_resumes_with_their_default(tmp_path, mnist_dir):
     cfg = killed_at_step_3(tmp_path, mnist_dir)
     ckpt = torch.load(cfg.out + "/checkpoints/last.pt", weights_only=True)

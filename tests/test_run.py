@@ -32,11 +32,13 @@ def test_cli_errors_are_one_sentence_not_a_traceback(tmp_path, mnist_dir):
     assert missing.returncode == 1 and "Put the four uncompressed IDX files there" in missing.stderr
     no_codes = cli("--arch", "mlp", "--codes", "10")
     assert no_codes.returncode == 2 and "'mlp' has no latent codes; architectures with them: dcgan" in no_codes.stderr
+    no_width = cli("--arch", "mlp", "--width", "32")
+    assert no_width.returncode == 2 and "'mlp' has no width setting; architectures with one: dcgan" in no_width.stderr
     a_file = tmp_path / "a-file"
     a_file.touch()
     not_a_folder = cli("--arch", "mlp", "--data-dir", str(mnist_dir), "--steps", "1", "--out", str(a_file))
     assert not_a_folder.returncode == 1 and "choose another --out" in not_a_folder.stderr
-    for result in (unknown, missing, no_codes, not_a_folder):
+    for result in (unknown, missing, no_codes, no_width, not_a_folder):
         assert "Traceback" not in result.stderr
 
 
@@ -70,16 +72,31 @@ def test_batch_size_default_follows_the_device_and_the_card_command_names_it(mon
     assert TrainConfig(device="cuda").batch_size == 128
     assert TrainConfig(device="cpu", batch_size=256).batch_size == 256
     default = parse_args(["--arch", "dcgan", "--steps", "5"])
-    assert default.batch_size == 32 and default.command.endswith("--steps 5 --batch-size 32")
+    assert default.batch_size == 32 and default.command.endswith("--steps 5 --batch-size 32 --width 64")
     given = parse_args(["--arch", "dcgan", "--batch-size", "64"])
     assert given.batch_size == 64 and given.command.count("--batch-size") == 1
+
+
+def test_width_default_follows_the_device_and_the_learning_rate_follows_the_width(monkeypatch):
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    monkeypatch.setattr("training.config.native_bf16", lambda device: False)
+    slim = TrainConfig(arch="dcgan", device="cpu")
+    assert (slim.width, slim.lr) == (32, 4e-4)
+    assert parse_args(["--steps", "5"]).command.endswith("--batch-size 16 --width 32")
+    assert TrainConfig(arch="mlp", device="cpu").width is None  # an architecture without a width
+    monkeypatch.setattr("training.config.native_bf16", lambda device: True)
+    assert (TrainConfig(arch="dcgan", device="cpu").width, TrainConfig(arch="dcgan", device="cuda").width) == (64, 64)
+    assert TrainConfig(arch="dcgan", width=128, device="cuda").lr == pytest.approx(1e-4)  # batch 128
+    assert TrainConfig(arch="dcgan", width=32, batch_size=512, device="cuda").lr == pytest.approx(2e-4 * 2 * 2)
+    assert TrainConfig(arch="dcgan", width=32, lr=1e-4).lr == 1e-4
+    assert parse_args(["--arch", "mlp", "--steps", "5"]).command.endswith("--batch-size 32")
 
 
 def test_the_card_command_of_a_torchrun_run_names_its_processes(monkeypatch):
     monkeypatch.setenv("WORLD_SIZE", "2")
     monkeypatch.setenv("LOCAL_WORLD_SIZE", "2")
-    assert parse_args(["--steps", "5", "--batch-size", "16"]).command == (
-        "torchrun --standalone --nproc_per_node=2 -m training.run --steps 5 --batch-size 16")
+    assert parse_args(["--steps", "5", "--batch-size", "16", "--width", "64"]).command == (
+        "torchrun --standalone --nproc_per_node=2 -m training.run --steps 5 --batch-size 16 --width 64")
     monkeypatch.setenv("WORLD_SIZE", "8")
     assert parse_args(["--steps", "5"]).command.startswith("torchrun --nnodes=4 --nproc_per_node=2 -m training.run")
 
@@ -94,6 +111,7 @@ def test_the_card_command_of_a_torchrun_run_names_its_processes(monkeypatch):
     (["--batch-size", "70000"], "more than MNIST's 60,000 training digits"),
     (["--betas", "0.5", "1"], "each at least 0 and below 1; got (0.5, 1.0)"),
     (["--codes", "1"], "0 (none) or from 2 to latent_dim (100); got 1"),
+    (["--width", "0"], "--width must be at least 1"),
     (["--device", "gpu"], "unknown device 'gpu'"), (["--resume"], "--resume continues the run in --out"),
 ])
 def test_cli_refuses_bad_values_in_a_sentence(args, message, capsys):

@@ -28,7 +28,9 @@ def config(tmp_path: Path, data: Path, **kwargs) -> TrainConfig:
 @pytest.mark.parametrize("arch,conditional", [(a, False) for a in list_models()] + [("dcgan", True)])
 def test_run_writes_every_output(tmp_path, mnist_dir, arch, conditional, capsys):
     model_dir = train(config(tmp_path, mnist_dir, arch=arch, conditional=conditional, ema=True))
-    assert f"training {arch} on {read_card(model_dir).data['training_device']}, " in capsys.readouterr().err
+    width = load_generator(model_dir).config.get("width")
+    model = f"{arch} (width {width})" if width else arch
+    assert f"training {model} on {read_card(model_dir).data['training_device']}, " in capsys.readouterr().err
     run = tmp_path / "run"
     assert sorted(p.name for p in (run / "samples").iterdir()) == ["step_000003.png", "step_000006.png"]
     records = [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines()]
@@ -45,6 +47,14 @@ def test_run_writes_every_output(tmp_path, mnist_dir, arch, conditional, capsys)
     assert f"architecture: {arch}" in card and "training_command" in card and "batch_size: 16" in card
     G = load_generator(model_dir)
     assert G.num_classes == (10 if conditional else 0)
+
+
+def test_width_sets_the_model_size_and_travels_with_the_weights(tmp_path, mnist_dir):
+    model_dir = train(config(tmp_path, mnist_dir, arch="dcgan", width=8))
+    G = load_generator(model_dir)
+    assert G.config["width"] == 8 and G.net[0].out_channels == 8
+    assert json.loads((model_dir / "config.json").read_text())["width"] == 8
+    assert "--width 8" in parse_args(["--arch", "dcgan", "--width", "8"]).command
 
 
 def test_infogan_codes_train_and_export(tmp_path, mnist_dir):

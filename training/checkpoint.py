@@ -11,7 +11,7 @@ from .config import TrainConfig, default_betas
 
 # A resumed run must match the checkpoint on these settings: they shape the weights from the first step.
 RESUME_MUST_MATCH = ("arch", "conditional", "loss", "dataset", "batch_size", "seed", "d_steps", "latent_dim",
-                     "codes", "code_weight", "code_fade", "ema", "ema_decay", "lr", "betas", "gp_weight",
+                     "width", "codes", "code_weight", "code_fade", "ema", "ema_decay", "lr", "betas", "gp_weight",
                      "spectral_norm")
 # These it may change (to train on, or to settle at the end); the model card then gives each part's command.
 RESUME_MAY_CHANGE = ("steps", "epochs", "time_limit", "lr_decay", "top_k", "precision")
@@ -45,6 +45,8 @@ def read_checkpoint(path: Path) -> dict:
         ckpt = load_checkpoint(path)
         if not isinstance(ckpt.get("config"), dict):
             raise ValueError("it holds no run settings")
+        # A checkpoint from before the width setting: its models' own width.
+        ckpt["config"].setdefault("width", (ckpt.get("model_config") or {}).get("width"))
         return ckpt
     except Exception as err:  # truncated, empty or foreign file: torch.load has many ways to say so
         # torch's own text for this one advises unpickling the file, which would run any code it holds

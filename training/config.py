@@ -23,12 +23,29 @@ def default_batch_size(device: str) -> int:
     A CPU's step costs about in proportion to its images, so smaller batches give more steps in the
     same time, and a GAN learns by the step: in 5 minutes on a 2-core CPU with bf16, batch 32 reached
     FD 79 (8,168 steps), batch 128 FD 268 (2,301 steps). On a 2-core CPU without bf16, three times
-    slower, batch 16 beat 32 in 5 minutes (FD 322 against 461) and in 15 (FD 78 against 107); with
-    bf16, where a step's fixed costs weigh more, 16 and 32 came out even. An accelerator runs a small
-    batch in about the time of a large one."""
-    if device == "cpu" or (device == "auto" and not torch.cuda.is_available()):
+    slower, batch 16 beat 32 in 5 minutes (FD 322 against 461 at width 64, 212 against 247 at width
+    32) and in 15 (FD 78 against 107 at width 64); with bf16, where a step's fixed costs weigh more,
+    16 and 32 came out even. An accelerator runs a small batch in about the time of a large one."""
+    if _on_cpu(device):
         return 32 if native_bf16(torch.device("cpu")) else 16
     return 128
+
+
+def default_width(arch: str, device: str) -> int | None:
+    """The width where the command gives none: half the architecture's on a CPU without bf16
+    instructions, the architecture's own elsewhere; None for an architecture without one.
+
+    Half the width is about a quarter of the arithmetic per image. On a 2-core CPU without bf16, a
+    5-minute DCGAN run at width 32 made 8,541 steps and reached FD 109 where width 64 made 3,880 and
+    reached FD 322 (the learning rate following the width, below)."""
+    full = model_config(arch).get("width")
+    if full is not None and _on_cpu(device) and not native_bf16(torch.device("cpu")):
+        return full // 2
+    return full
+
+
+def _on_cpu(device: str) -> bool:
+    return device == "cpu" or (device == "auto" and not torch.cuda.is_available())
 
 
 def default_betas(loss: str) -> tuple[float, float]:
@@ -59,6 +76,7 @@ class TrainConfig:
     d_steps: int | None = None
     gp_weight: float = 10.0
     latent_dim: int = 100
+    width: int | None = None  # the model's size: channels of its narrowest layers; None: default_width
     codes: int = 0  # categories of an InfoGAN latent code (0: none)
     code_weight: float = 1.0  # weight of the code loss, for D's code head and for G
     code_fade: float = 0.0  # opening share of the run over which that weight falls to 0 (0: constant)
@@ -89,20 +107,26 @@ class TrainConfig:
                 setattr(self, key, value)
         if self.batch_size is None:
             self.batch_size = default_batch_size(self.device)
+        if self.width is None:
+            self.width = default_width(self.arch, self.device)
         if self.d_steps is None:  # WGAN-GP's critic needs several updates per generator update
             self.d_steps = 5 if self.loss == "wgan-gp" else 1
-        if self.lr is None:  # square-root scaling keeps Adam stable as the batch grows
-            base = 1e-4 if self.loss == "wgan-gp" else 2e-4
-            self.lr = base * math.sqrt(max(1.0, self.batch_size * dist.world_size() / 128))
         self.betas = default_betas(self.loss) if self.betas is None else tuple(map(float, self.betas))
         self._check()
+        if self.lr is None:  # square-root scaling keeps Adam stable as the batch grows
+            base = 1e-4 if self.loss == "wgan-gp" else 2e-4
+            # Adam moves every weight by about lr, and a layer's output by about lr × its inputs: a
+            # narrower model takes a larger lr for the same change per step, lr ∝ 1 / width (as in μP).
+            narrower = model_config(self.arch)["width"] / self.width if self.width else 1.0
+            self.lr = base * math.sqrt(max(1.0, self.batch_size * dist.world_size() / 128)) * narrower
 
     def _check(self) -> None:
         """A ValueError naming the first setting out of its range, or at odds with another."""
         for name, allowed in (("loss", LOSSES), ("dataset", DATASETS), ("precision", PRECISIONS)):
             if getattr(self, name) not in allowed:
                 raise ValueError(f"{name} must be one of {', '.join(allowed)}; got {getattr(self, name)!r}")
-        counts = ("steps", "batch_size", "log_every", "sample_every", "checkpoint_every", "d_steps", "latent_dim")
+        counts = ("steps", "batch_size", "log_every", "sample_every", "checkpoint_every", "d_steps", "latent_dim",
+                  "width")
         for name in (*counts, "eval_every", "codes"):
             value = getattr(self, name)
             if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
@@ -137,9 +161,10 @@ class TrainConfig:
                              f"got {self.codes}")
         if not 0 <= self.code_fade <= 1:
             raise ValueError(f"code_fade is a share of the run, between 0 and 1; got {self.code_fade}")
-        if self.codes and "codes" not in model_config(self.arch):
-            with_codes = [a for a in list_models() if "codes" in model_config(a)]
-            raise ValueError(f"architecture {self.arch!r} has no latent codes; architectures with them: "
-                             + ", ".join(with_codes))
+        for name, lacking in (("codes", "no latent codes; architectures with them"),
+                              ("width", "no width setting; architectures with one")):
+            if getattr(self, name) and name not in model_config(self.arch):
+                having = [a for a in list_models() if name in model_config(a)]
+                raise ValueError(f"architecture {self.arch!r} has {lacking}: " + ", ".join(having))
         if len(self.betas) != 2 or not all(0 <= b < 1 for b in self.betas):  # NaN fails too
             raise ValueError(f"betas are Adam's two decay rates, each at least 0 and below 1; got {self.betas}")

@@ -18,14 +18,14 @@ import shlex
 import sys
 import time
 
-from gan_models import list_models
+from gan_models import list_models, model_config
 
 from . import distributed as dist
 from .cuda_graph import CaptureFailed
 from .data import DataNotFoundError, data_dir_help
 from .device import pick_device
 from .losses import LOSSES
-from .config import DATASETS, PRECISIONS, TrainConfig, arch_defaults, default_batch_size
+from .config import DATASETS, PRECISIONS, TrainConfig, arch_defaults, default_batch_size, default_width
 from .checkpoint import RESUME_MAY_CHANGE, RESUME_MUST_MATCH, CheckpointMismatch, checkpoint_path, saved_config
 from .train import TrainingDiverged, train
 
@@ -54,6 +54,12 @@ def recipes(key: str) -> str:
     return ", ".join(f"{name}: {arch_defaults(name)[key]}" for name in list_models())
 
 
+def widths() -> str:
+    """`dcgan: 64`: the default width of each architecture that has one."""
+    return ", ".join(f"{name}: {model_config(name)['width']}" for name in list_models()
+                     if "width" in model_config(name))
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m training.run", description=__doc__.split("\n")[0],
                                 formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -76,7 +82,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="images per step and process (default: on a CPU, where smaller batches train faster, "
                         "32 with bf16 instructions and 16 without; 128 on a GPU)")
     p.add_argument("--lr", type=float, help="Adam learning rate (default: 2e-4, 1e-4 for wgan-gp, times "
-                                            "sqrt(global batch / 128) for global batches above 128)")
+                                            "sqrt(global batch / 128) for global batches above 128, times the "
+                                            "architecture's width over --width)")
     p.add_argument("--betas", type=float, nargs=2, metavar=("BETA1", "BETA2"),
                    help="Adam's decay rates (default: 0.5 0.999, 0 0.9 for wgan-gp)")
     p.add_argument("--lr-decay", type=float,
@@ -88,6 +95,11 @@ def build_parser() -> argparse.ArgumentParser:
                         f"architecture's recipe: {recipes('top_k')})")
     p.add_argument("--d-steps", type=int, help="discriminator updates per generator update (default 1, wgan-gp 5)")
     p.add_argument("--latent-dim", type=int, default=100, help="size of the latent vector z")
+    p.add_argument("--width", type=int,
+                   help="the model's size: channels of D's first layer and G's last hidden one, the others a "
+                        "multiple; half the width is about a quarter of the arithmetic per image (default: the "
+                        f"architecture's, {widths()}; half of it on a CPU without bf16 instructions, where the "
+                        "smaller model reaches good digits sooner)")
     p.add_argument("--codes", type=int, default=0,
                    help="InfoGAN: G reads a categorical code with this many values out of z, and D learns to "
                         "tell it back; 10 lets an unconditional model switch between digits (default 0: none)")
@@ -162,12 +174,15 @@ def parse_args(argv: list[str] | None = None) -> TrainConfig:
     # The card records the command that reproduces the weights: a resumed run ends where an
     # uninterrupted one would, so --resume is left out.
     given = [a for a in argv if a != "--resume"]
-    if args.batch_size is None:  # the default depends on the device, so the command names the one taken
-        args.batch_size = arch_defaults(args.arch).get("batch_size") or default_batch_size(args.device)
-        given += ["--batch-size", str(args.batch_size)]
-    command = f"{launcher()} -m training.run {shlex.join(given)}"
     try:
-        return TrainConfig(**vars(args), command=command)
+        # These defaults depend on the device, so the command names the ones taken.
+        if args.batch_size is None:
+            args.batch_size = arch_defaults(args.arch).get("batch_size") or default_batch_size(args.device)
+            given += ["--batch-size", str(args.batch_size)]
+        if args.width is None:
+            args.width = arch_defaults(args.arch).get("width") or default_width(args.arch, args.device)
+            given += ["--width", str(args.width)] if args.width else []
+        return TrainConfig(**vars(args), command=f"{launcher()} -m training.run {shlex.join(given)}")
     except ValueError as err:  # a setting out of its range, at odds with another, or with the recipe
         p.error(as_flags(str(err)))
 

@@ -55,7 +55,8 @@ def train(cfg: TrainConfig) -> Path:
         out.mkdir(parents=True, exist_ok=True)  # a folder that cannot be made fails here, before any training
     data = DigitBatches(images, labels, cfg.batch_size, cfg.seed, device, stacked, dist.rank(), dist.world_size())
     num_classes = 10 if cfg.conditional else 0
-    extra = {"codes": cfg.codes} if cfg.codes else {}  # architectures without codes take no such argument
+    # Architectures without codes or a width take no such argument.
+    extra = {k: v for k, v in (("codes", cfg.codes), ("width", cfg.width)) if v}
     G, D = create_model(cfg.arch, latent_dim=cfg.latent_dim, num_classes=num_classes,
                         channels=3 if stacked else 1, **extra)
     if cfg.spectral_norm:
@@ -93,8 +94,9 @@ def train(cfg: TrainConfig) -> Path:
     bf16 = cfg.precision == "bf16" or (cfg.precision == "auto" and native_bf16(device))
     autocast = torch.autocast(device.type, dtype=torch.bfloat16) if bf16 else nullcontext()
     if main:  # what speed to expect depends on the hardware and on bf16: say which the run got
-        print(f"training {cfg.arch} on {describe_device(device)}, {'bf16 autocast' if bf16 else 'fp32'}, "
-              f"batch {cfg.batch_size}, into {out}", file=sys.stderr)
+        model = f"{cfg.arch} (width {cfg.width})" if cfg.width else cfg.arch
+        print(f"training {model} on {describe_device(device)}, {'bf16 autocast' if bf16 else 'fp32'}, "
+              f"batch {cfg.batch_size}, lr {cfg.lr:.3g}, into {out}", file=sys.stderr)
 
     fixed_n = 100 if cfg.conditional else 64
     fixed_z = sample_latents(fixed_n, cfg.latent_dim, cfg.seed + 12345, device=device)
