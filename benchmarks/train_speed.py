@@ -31,7 +31,7 @@ from training.device import describe_device, native_bf16, pick_device
 from training.train import train
 
 
-def widths(arch: str, width: int | None) -> dict:
+def width_args(arch: str, width: int | None) -> dict:
     """The model arguments that set `arch`'s width: `width`, else the architecture's own (none for one without)."""
     own = model_config(arch).get("width")
     return {"width": width or own} if own else {}
@@ -46,7 +46,7 @@ def ours(arch: str, batch_size: int, steps: int, data_dir: str, device: str, com
         train(TrainConfig(arch=arch, loss="ns", spectral_norm=False, ema=False, steps=steps,
                           batch_size=batch_size, log_every=max(1, steps // 6), sample_every=10**9,
                           checkpoint_every=10**9, data_dir=data_dir, out=out, device=device,
-                          compile=compile, cuda_graphs=graphs, lr=2e-4, **widths(arch, width)))
+                          compile=compile, cuda_graphs=graphs, lr=2e-4, **width_args(arch, width)))
         records = read_metrics(Path(out) / "metrics.jsonl")
     windows = [(b["step"] - a["step"], b["images_per_s"]) for a, b in zip(records, records[1:])]
     return sum(n for n, _ in windows) / sum(n / rate for n, rate in windows)  # batch size cancels out
@@ -57,7 +57,7 @@ def textbook(arch: str, batch_size: int, steps: int, data_dir: str, device: str,
     """Images/s of the classic example loop on the same models."""
     dev = pick_device(device)
     torch.manual_seed(0)
-    G, D = (m.to(dev) for m in create_model(arch, **widths(arch, width)))
+    G, D = (m.to(dev) for m in create_model(arch, **width_args(arch, width)))
     opt_g = torch.optim.Adam(G.parameters(), lr=2e-4, betas=(0.5, 0.999))
     opt_d = torch.optim.Adam(D.parameters(), lr=2e-4, betas=(0.5, 0.999))
     criterion = nn.BCEWithLogitsLoss()
@@ -121,7 +121,7 @@ def main() -> None:
                  for _ in range(args.repeats)]
         fast, slow = (statistics.median(rates) for rates in zip(*turns))
         ratios = [a / b for a, b in turns]
-        name = arch + "".join(f", width {w}" for w in widths(arch, args.width).values())
+        name = arch + "".join(f", width {w}" for w in width_args(arch, args.width).values())
         print(f"| {name} | {fast:,.0f} | {slow:,.0f} | {fast / slow:.2f}× | {min(ratios):.2f}–{max(ratios):.2f}× |",
               flush=True)
 
