@@ -25,7 +25,7 @@ from .cuda_graph import CaptureFailed
 from .data import DataNotFoundError, data_dir_help
 from .device import pick_device
 from .losses import LOSSES
-from .config import DATASETS, PRECISIONS, TrainConfig, arch_defaults, default_batch_size, default_width
+from .config import DATASETS, PRECISIONS, TrainConfig, arch_defaults
 from .checkpoint import RESUME_MAY_CHANGE, RESUME_MUST_MATCH, CheckpointMismatch, checkpoint_path, saved_config
 from .train import TrainingDiverged, train
 
@@ -175,16 +175,14 @@ def parse_args(argv: list[str] | None = None) -> TrainConfig:
     # uninterrupted one would, so --resume is left out.
     given = [a for a in argv if a != "--resume"]
     try:
-        # These defaults depend on the device, so the command names the ones taken.
-        if args.batch_size is None:
-            args.batch_size = arch_defaults(args.arch).get("batch_size") or default_batch_size(args.device)
-            given += ["--batch-size", str(args.batch_size)]
-        if args.width is None:
-            args.width = arch_defaults(args.arch).get("width") or default_width(args.arch, args.device)
-            given += ["--width", str(args.width)] if args.width else []
-        return TrainConfig(**vars(args), command=f"{launcher()} -m training.run {shlex.join(given)}")
+        cfg = TrainConfig(**vars(args))
     except ValueError as err:  # a setting out of its range, at odds with another, or with the recipe
         p.error(as_flags(str(err)))
+    for name in ("batch_size", "width"):  # their defaults depend on the device: the command names those taken
+        if getattr(args, name) is None and getattr(cfg, name) is not None:
+            given += [f"--{name.replace('_', '-')}", str(getattr(cfg, name))]
+    cfg.command = f"{launcher()} -m training.run {shlex.join(given)}"
+    return cfg
 
 
 def main(argv: list[str] | None = None) -> int:
