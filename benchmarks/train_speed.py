@@ -26,15 +26,16 @@ from torchvision.datasets import MNIST
 
 from gan_models import create_model, list_models, model_config
 from training.report import read_metrics
-from training.config import TrainConfig
+from training.config import TrainConfig, default_width
 from training.device import describe_device, native_bf16, pick_device
 from training.train import train
 
 
-def width_args(arch: str, width: int | None) -> dict:
-    """The model arguments that set `arch`'s width: `width`, else the architecture's own (none for one without)."""
-    own = model_config(arch).get("width")
-    return {"width": width or own} if own else {}
+def width_args(arch: str, width: int | None, device: str) -> dict:
+    """The model arguments that set `arch`'s width: `width`, else the one `training.run` trains on
+    `device` (none for an architecture without a width)."""
+    chosen = (width or default_width(arch, device)) if model_config(arch).get("width") else None
+    return {"width": chosen} if chosen else {}
 
 
 def ours(arch: str, batch_size: int, steps: int, data_dir: str, device: str, compile: bool, graphs: bool,
@@ -46,7 +47,7 @@ def ours(arch: str, batch_size: int, steps: int, data_dir: str, device: str, com
         train(TrainConfig(arch=arch, loss="ns", spectral_norm=False, ema=False, steps=steps,
                           batch_size=batch_size, log_every=max(1, steps // 6), sample_every=10**9,
                           checkpoint_every=10**9, data_dir=data_dir, out=out, device=device,
-                          compile=compile, cuda_graphs=graphs, lr=2e-4, **width_args(arch, width)))
+                          compile=compile, cuda_graphs=graphs, lr=2e-4, **width_args(arch, width, device)))
         records = read_metrics(Path(out) / "metrics.jsonl")
     windows = [(b["step"] - a["step"], b["images_per_s"]) for a, b in zip(records, records[1:])]
     return sum(n for n, _ in windows) / sum(n / rate for n, rate in windows)  # batch size cancels out
@@ -57,7 +58,7 @@ def textbook(arch: str, batch_size: int, steps: int, data_dir: str, device: str,
     """Images/s of the classic example loop on the same models."""
     dev = pick_device(device)
     torch.manual_seed(0)
-    G, D = (m.to(dev) for m in create_model(arch, **width_args(arch, width)))
+    G, D = (m.to(dev) for m in create_model(arch, **width_args(arch, width, device)))
     opt_g = torch.optim.Adam(G.parameters(), lr=2e-4, betas=(0.5, 0.999))
     opt_d = torch.optim.Adam(D.parameters(), lr=2e-4, betas=(0.5, 0.999))
     criterion = nn.BCEWithLogitsLoss()
@@ -101,8 +102,8 @@ def main() -> None:
     p.add_argument("--arch", "--archs", dest="archs", nargs="+", default=list_models(), choices=list_models(),
                    help="architectures to measure")
     p.add_argument("--repeats", type=int, default=3, help="turns of each loop per architecture")
-    p.add_argument("--width", type=int, help="width of the architectures that have one (default: each one's own, "
-                                             "which training.run narrows on a CPU without bf16)")
+    p.add_argument("--width", type=int, help="width of the architectures that have one (default: the one "
+                                             "training.run trains on this device: half on a CPU without bf16)")
     args = p.parse_args()
     if args.width is not None and args.width < 1:
         p.error("--width must be at least 1")
@@ -121,7 +122,7 @@ def main() -> None:
                  for _ in range(args.repeats)]
         fast, slow = (statistics.median(rates) for rates in zip(*turns))
         ratios = [a / b for a, b in turns]
-        name = arch + "".join(f", width {w}" for w in width_args(arch, args.width).values())
+        name = arch + "".join(f", width {w}" for w in width_args(arch, args.width, args.device).values())
         print(f"| {name} | {fast:,.0f} | {slow:,.0f} | {fast / slow:.2f}× | {min(ratios):.2f}–{max(ratios):.2f}× |",
               flush=True)
 

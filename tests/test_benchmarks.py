@@ -27,3 +27,24 @@ def test_bad_settings_are_a_sentence_not_a_traceback(script, args, message, monk
     assert stopped.value.code == 2 and message in err
     if "invalid choice" in message:
         assert "(choose from " + ", ".join(f"'{name}'" for name in list_models()) + ")" in err
+
+
+def test_train_speed_measures_the_model_training_run_trains(mnist_dir, monkeypatch, capsys):
+    """Both loops train the DCGAN at the width `training.run` picks on this device unless told otherwise,
+    and the table names it."""
+    from training.config import default_width
+
+    def rows(*extra: str) -> list[str]:
+        monkeypatch.setattr("sys.argv", ["train_speed.py", "--data-dir", str(mnist_dir), "--device", "cpu",
+                                         "--batch-size", "8", "--steps", "2", "--repeats", "1", "--workers", "0",
+                                         *extra])
+        runpy.run_path(str(BENCHMARKS / "train_speed.py"), run_name="__main__")
+        return [line for line in capsys.readouterr().out.splitlines() if line.startswith("| dcgan") or
+                line.startswith("| mlp")]
+
+    [dcgan] = rows("--arch", "dcgan")
+    assert dcgan.startswith(f"| dcgan, width {default_width('dcgan', 'cpu')} |")
+    ratio = float(dcgan.split("|")[4].strip().rstrip("×"))
+    assert ratio > 0
+    [dcgan, mlp] = rows("--arch", "dcgan", "mlp", "--width", "8")
+    assert dcgan.startswith("| dcgan, width 8 |") and mlp.startswith("| mlp |")
