@@ -1,4 +1,4 @@
-"""How fast the app answers: in-process timings, then a bounded load test against a local server.
+"""How fast the app starts and answers: in-process timings, then a local server's start-up and a bounded load test.
 
     python benchmarks/app_latency.py                        # 16 clients for 20 s
     python benchmarks/app_latency.py --clients 4 --duration 5 --repeats 10
@@ -104,7 +104,7 @@ def start_server(script: Path, env: dict, port: int, log: Path) -> subprocess.Po
             urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2)
             return server
         except OSError:
-            time.sleep(0.5)
+            time.sleep(0.1)
     server.kill()
     raise RuntimeError(f"the app did not answer within 120 s:\n{log.read_text()}")
 
@@ -124,6 +124,7 @@ class LoadResult(NamedTuple):
     server_cpu: float | None  # CPU seconds of the server meanwhile (None if unknown)
     client_cpu: float  # CPU seconds of the clients: on a small machine they share the server's cores
     wall: float  # seconds until the last request came back
+    startup: float | None = None  # seconds from starting the server until its page answered
 
 
 def load_test(url: str, server_pid: int, model: str, clients: int, duration: float, n: int,
@@ -220,7 +221,8 @@ def main(argv: list[str] | None = None) -> int:
             results.append(("a Gradio app whose function does nothing", load(noop)))
     print(f"\n| load test: {args.clients} clients, {args.duration:g} s | " + " | ".join(name for name, _ in results) +
           " |\n|---|" + "---|" * len(results))
-    rows = {"requests": lambda r, ms: f"{len(ms)}", "throughput": lambda r, ms: f"{len(ms) / r.wall:.1f} req/s",
+    rows = {"start-up, until the page answers": lambda r, ms: f"{r.startup:.1f} s",
+            "requests": lambda r, ms: f"{len(ms)}", "throughput": lambda r, ms: f"{len(ms) / r.wall:.1f} req/s",
             "p50 latency": lambda r, ms: f"{percentile(ms, 0.5):.0f} ms",
             "p95 latency": lambda r, ms: f"{percentile(ms, 0.95):.0f} ms", "errors": lambda r, ms: f"{r.errors}",
             "server CPU per request":
@@ -240,11 +242,12 @@ def app_queue_settings() -> tuple[int, float]:
 
 def serve_and_load(script: Path, tmp: Path, model: str, args: argparse.Namespace) -> LoadResult:
     """Start `script` as a server, run the load test against it, stop it; the load test's results."""
-    port = free_port()
+    port, began = free_port(), time.perf_counter()
     server = start_server(script, dict(os.environ), port, tmp / f"{script.stem}.log")
+    startup = time.perf_counter() - began
     try:
         return load_test(f"http://127.0.0.1:{port}/", server.pid, model, args.clients, args.duration, args.n,
-                         args.endpoint)
+                         args.endpoint)._replace(startup=startup)
     finally:
         server.terminate()
         try:

@@ -4,7 +4,6 @@ import numpy as np
 import torch
 from PIL import Image
 from torch import nn
-from torchvision.utils import make_grid
 
 from .latent import check_seed, sample_latents, whole
 
@@ -62,10 +61,21 @@ def generate(generator: nn.Module, n: int, seed: int, digit: int | None = None,
 
 
 def grid(images: torch.Tensor, nrow: int | None = None) -> torch.Tensor:
-    """uint8 images (N, C, H, W) → one uint8 grid (C, H', W') with a 2-pixel border."""
-    nrow = nrow or max(1, round(len(images) ** 0.5))
-    # make_grid turns one channel into three; keep grayscale grayscale.
-    return make_grid(images, nrow=nrow, padding=2, pad_value=0)[:images.size(1)]
+    """uint8 images (N, C, H, W) → one uint8 grid (C, H', W'), `nrow` to a row, with 2-pixel black
+    borders (one image: as it is). The layout of torchvision's make_grid, which the app does
+    without: importing torchvision takes about 2 s of its start-up."""
+    if len(images) == 1:
+        return images[0]
+    (n, c, h, w), pad = images.shape, 2
+    cols = min(nrow or max(1, round(n ** 0.5)), n)
+    rows = -(-n // cols)
+    cells = images.new_zeros(rows * cols, c, h + pad, w + pad)  # each cell: its image below and right of a border
+    cells[:n, :, pad:, pad:] = images
+    height, width = rows * (h + pad), cols * (w + pad)
+    out = images.new_zeros(c, height + pad, width + pad)  # the last border: below and right of all cells
+    rows_of_cells = cells.view(rows, cols, c, h + pad, w + pad).permute(2, 0, 3, 1, 4)
+    out[:, :height, :width] = rows_of_cells.reshape(c, height, width)
+    return out
 
 
 def to_array(image: torch.Tensor) -> np.ndarray:

@@ -2,6 +2,8 @@
 
 import re
 import shutil
+import subprocess
+import sys
 import tempfile
 import threading
 from pathlib import Path
@@ -30,6 +32,12 @@ def pixels(path: str) -> np.ndarray:
 
 
 # --- plain functions ------------------------------------------------------------------------------------
+
+def test_the_app_starts_without_torchvision():
+    """torchvision reads MNIST for training; importing it would add about 2 s to the app's start-up."""
+    code = "import sys, app; assert 'torchvision' not in sys.modules, 'importing the app imported torchvision'"
+    subprocess.run([sys.executable, "-c", code], cwd=Path(__file__).resolve().parents[1], check=True)
+
 
 def test_generate_same_inputs_give_same_images(app):
     grid, gallery = app.generate("dcgan", seed=3, n=5), app.digits("dcgan", seed=3, n=5)

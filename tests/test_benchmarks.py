@@ -1,5 +1,6 @@
 """The benchmark scripts' command lines: bad settings get a sentence before any training starts."""
 
+import re
 import runpy
 from pathlib import Path
 
@@ -48,3 +49,19 @@ def test_train_speed_measures_the_model_training_run_trains(mnist_dir, monkeypat
     assert ratio > 0
     [dcgan, mlp] = rows("--arch", "dcgan", "mlp", "--width", "8")
     assert dcgan.startswith("| dcgan, width 8 |") and mlp.startswith("| mlp |")
+
+
+def test_app_latency_times_the_start_up_and_the_requests(app_models, tmp_path, monkeypatch, capsys):
+    """A short run against the tiny models: the server's start-up, and requests that all came back."""
+    # The script points these at its own folders; monkeypatch puts them back afterwards.
+    monkeypatch.setenv("DIGITGAN_PRETRAINED_DIR", str(app_models))
+    monkeypatch.setenv("GRADIO_TEMP_DIR", str(tmp_path))
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.delenv("DIGITGAN_MODELS", raising=False)
+    bench = runpy.run_path(str(BENCHMARKS / "app_latency.py"))
+    assert bench["main"](["--clients", "2", "--duration", "1", "--repeats", "1", "--n", "4"]) == 0
+    out = capsys.readouterr().out
+    startup = re.search(r"\| start-up, until the page answers \| ([\d.]+) s \|", out)
+    requests = re.search(r"\| requests \| (\d+) \|", out)
+    assert startup and float(startup.group(1)) > 0
+    assert requests and int(requests.group(1)) > 0 and "| errors | 0 |" in out

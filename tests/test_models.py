@@ -8,7 +8,7 @@ import pytest
 import torch
 from safetensors.torch import load_file, save_file
 
-from gan_models import (ModelLoadError, create_model, generate, list_models, load_generator, read_card,
+from gan_models import (ModelLoadError, create_model, generate, grid, list_models, load_generator, read_card,
                         save_generator, training_recipe)
 
 CASES = [(arch, nc, ch) for arch in list_models() for nc, ch in [(0, 1), (10, 1), (0, 3)]]
@@ -233,3 +233,12 @@ def test_dcgan_latent_codes_switch_the_image_and_travel_with_the_weights(tmp_pat
     save_generator(G, tmp_path)
     assert json.loads((tmp_path / "config.json").read_text())["codes"] == 10
     assert torch.equal(load_generator(tmp_path)(z), x)
+
+
+@pytest.mark.parametrize("n, channels, nrow", [(1, 1, None), (5, 1, None), (64, 1, 8), (10, 3, 3), (7, 1, 200)])
+def test_grid_lays_out_images_as_torchvision_make_grid_does(n, channels, nrow):
+    from torchvision.utils import make_grid
+
+    images = torch.randint(0, 256, (n, channels, 28, 28), dtype=torch.uint8, generator=torch.Generator().manual_seed(n))
+    expected = make_grid(images, nrow=nrow or max(1, round(n ** 0.5)), padding=2)[:channels]
+    assert torch.equal(grid(images, nrow), expected)
