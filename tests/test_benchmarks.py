@@ -1,4 +1,4 @@
-"""The benchmark scripts' command lines: bad settings get a sentence before any training starts."""
+"""The benchmark scripts: bad settings get a sentence before any training starts; short runs print their tables."""
 
 import re
 import runpy
