@@ -122,8 +122,8 @@ def main() -> None:
                  for _ in range(args.repeats)]
         fast, slow = (statistics.median(rates) for rates in zip(*turns))
         ratios = [a / b for a, b in turns]
-        name = arch + "".join(f", width {w}" for w in width_args(arch, args.width, args.device).values())
-        print(f"| {name} | {fast:,.0f} | {slow:,.0f} | {fast / slow:.2f}× | {min(ratios):.2f}–{max(ratios):.2f}× |",
+        label = arch + "".join(f", width {w}" for w in width_args(arch, args.width, args.device).values())
+        print(f"| {label} | {fast:,.0f} | {slow:,.0f} | {fast / slow:.2f}× | {min(ratios):.2f}–{max(ratios):.2f}× |",
               flush=True)
 
 
