@@ -3,8 +3,8 @@
 import torch
 from torch import nn
 
-from .layers import CodeInput, LabelInput, ProjectionHead
-from .registry import GANPair, register_model
+from ..layers import CodeInput, LabelInput, ProjectionHead
+from ..registry import GANPair, register_model
 
 
 class Generator(nn.Module):

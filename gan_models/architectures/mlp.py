@@ -3,8 +3,8 @@
 import torch
 from torch import nn
 
-from .layers import LabelInput, ProjectionHead
-from .registry import GANPair, register_model
+from ..layers import LabelInput, ProjectionHead
+from ..registry import GANPair, register_model
 
 
 def _block(n_in: int, n_out: int, norm: bool = True) -> list[nn.Module]:
