@@ -23,9 +23,9 @@ matplotlib.use("Agg")  # files only: no display needed
 import matplotlib.pyplot as plt  # noqa: E402
 
 from gan_models import list_models, load_generator  # noqa: E402
-from training.data import data_dir_help  # noqa: E402
 from training.evaluate import evaluate_generator, evaluate_real  # noqa: E402
-from training.losses import LOSSES  # noqa: E402
+from training.flags import add_settings  # noqa: E402
+from training.losses import list_losses  # noqa: E402
 from training.report import read_metrics  # noqa: E402
 from training.config import TrainConfig  # noqa: E402
 from training.train import TrainingDiverged, train  # noqa: E402
@@ -38,7 +38,7 @@ def run_pair(arch: str, loss: str, args: argparse.Namespace, root: Path) -> dict
     out = root / f"{arch}-{loss}"
     cfg = TrainConfig(arch=arch, loss=loss, steps=args.steps, batch_size=args.batch_size, seed=args.seed,
                       data_dir=args.data_dir, out=str(out), device=args.device, log_every=args.log_every,
-                      sample_every=args.steps, checkpoint_every=args.steps,
+                      sample_every=args.steps, checkpoint_every=args.steps, checkpoint_seconds=1e9,
                       command=f"benchmarks/quality.py --arch {arch} --loss {loss} --steps {args.steps}")
     t0 = time.monotonic()
     row = {"arch": arch, "loss": loss, "steps": args.steps}
@@ -98,13 +98,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--steps", type=int, default=300, help="generator updates per architecture × loss")
     p.add_argument("--arch", "--archs", dest="archs", nargs="+", default=list_models(), choices=list_models(),
                    help="architectures to train")
-    p.add_argument("--losses", nargs="+", default=list(LOSSES), choices=LOSSES, help="losses to train with")
+    p.add_argument("--losses", nargs="+", default=list_losses(), choices=list_losses(), help="losses to train with")
     p.add_argument("--n", type=int, default=10_000, help="samples scored per model (and real digits in the floor row)")
-    p.add_argument("--batch-size", type=int, default=128, help="images per step")
-    p.add_argument("--log-every", type=int, default=5, help="steps between logged gradient norms")
-    p.add_argument("--seed", type=int, default=0, help="random seed for training and scoring")
-    p.add_argument("--data-dir", help=data_dir_help())
-    p.add_argument("--device", default="cpu", help="torch device to train and score on")
+    add_settings(p, ["batch_size", "log_every", "seed", "data_dir", "device"],
+                 defaults={"batch_size": 128, "log_every": 5, "device": "cpu"})
     p.add_argument("--out", default="runs/quality", help="folder for quality.md, quality.json and grad_norm.png")
     args = p.parse_args(argv)
     out = Path(args.out)

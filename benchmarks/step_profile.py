@@ -19,8 +19,10 @@ from pathlib import Path
 import torch
 from torch.profiler import ProfilerActivity, profile
 
-import training.train as trainer
+import training.trainer as trainer
+from training.train import train
 from training.config import TrainConfig
+from training.flags import add_settings
 from training.cuda_graph import GraphedStep
 from training.report import read_metrics
 
@@ -62,7 +64,7 @@ class ProbedStep(GraphedStep):
 
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    p.add_argument("--data-dir", default="../shared/data", help="folder holding MNIST/raw/")
+    add_settings(p, ["data_dir"], defaults={"data_dir": "../shared/data"})
     args = p.parse_args()
     if not torch.cuda.is_available():
         sys.exit("step_profile.py measures CUDA graphs: run it on a machine with a CUDA GPU")
@@ -71,7 +73,7 @@ def main() -> None:
         found.clear()
         ProbedStep.calls = 0
         with tempfile.TemporaryDirectory() as out:
-            trainer.train(TrainConfig(steps=600, log_every=100, sample_every=10**9, checkpoint_every=10**9,
+            train(TrainConfig(steps=600, log_every=100, sample_every=10**9, checkpoint_every=10**9,
                                       data_dir=args.data_dir, out=out, device="cuda", **settings))
             records = read_metrics(Path(out) / "metrics.jsonl")
         rates = sorted(r["images_per_s"] for r in records[2:])

@@ -26,7 +26,9 @@ from torchvision.datasets import MNIST
 
 from gan_models import create_model, list_models, model_config
 from training.report import read_metrics
-from training.config import TrainConfig, default_width
+from training.config import TrainConfig
+from training.defaults import default_width
+from training.flags import add_settings
 from training.device import describe_device, native_bf16, pick_device
 from training.train import train
 
@@ -46,7 +48,7 @@ def ours(arch: str, batch_size: int, steps: int, data_dir: str, device: str, com
         # The textbook loop's model and loss: no spectral norm or EMA, whatever the recipe says.
         train(TrainConfig(arch=arch, loss="ns", spectral_norm=False, ema=False, steps=steps,
                           batch_size=batch_size, log_every=max(1, steps // 6), sample_every=10**9,
-                          checkpoint_every=10**9, data_dir=data_dir, out=out, device=device,
+                          checkpoint_every=10**9, checkpoint_seconds=1e9, data_dir=data_dir, out=out, device=device,
                           compile=compile, cuda_graphs=graphs, lr=2e-4, **width_args(arch, width, device)))
         records = read_metrics(Path(out) / "metrics.jsonl")
     windows = [(b["step"] - a["step"], b["images_per_s"]) for a, b in zip(records, records[1:])]
@@ -91,19 +93,13 @@ def textbook(arch: str, batch_size: int, steps: int, data_dir: str, device: str,
 
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    p.add_argument("--data-dir", default="../shared/data", help="folder holding MNIST/raw/")
-    p.add_argument("--batch-size", type=int, default=64, help="batch size for both loops")
+    add_settings(p, ["data_dir", "batch_size", "device", "compile", "cuda_graphs", "width"],
+                 defaults={"data_dir": "../shared/data", "batch_size": 64})
     p.add_argument("--steps", type=int, default=60, help="timed steps per measurement")
-    p.add_argument("--device", default="auto", help="auto, cpu or cuda")
     p.add_argument("--workers", type=int, default=2, help="DataLoader workers of the textbook loop (the examples use 2)")
-    p.add_argument("--compile", action="store_true", help="also pass --compile to training.run")
-    p.add_argument("--cuda-graphs", action=argparse.BooleanOptionalAction, default=True,
-                   help="training.run's CUDA graphs, on a GPU (default: on, as in training.run)")
     p.add_argument("--arch", "--archs", dest="archs", nargs="+", default=list_models(), choices=list_models(),
                    help="architectures to measure")
     p.add_argument("--repeats", type=int, default=3, help="turns of each loop per architecture")
-    p.add_argument("--width", type=int, help="width of the architectures that have one (default: the one "
-                                             "training.run trains on this device: half on a CPU without bf16)")
     args = p.parse_args()
     if args.width is not None and args.width < 1:
         p.error("--width must be at least 1")

@@ -5,6 +5,8 @@ from typing import Callable, NamedTuple
 
 from torch import nn
 
+from .contract import check_pair
+
 _MODELS: dict[str, Callable[..., "GANPair"]] = {}
 _RECIPES: dict[str, dict] = {}
 
@@ -60,6 +62,7 @@ def create_model(name: str, **kwargs) -> GANPair:
     """
     config = model_config(name, **kwargs)
     pair = _factory(name)(**kwargs)
+    check_pair(name, *pair)
     pair.generator.config = dict(config)
     pair.discriminator.config = dict(config)
     return pair

@@ -33,7 +33,7 @@ def test_bad_settings_are_a_sentence_not_a_traceback(script, args, message, monk
 def test_train_speed_measures_the_model_training_run_trains(mnist_dir, monkeypatch, capsys):
     """Both loops train the DCGAN at the width `training.run` picks on this device unless told otherwise,
     and the table names it."""
-    from training.config import default_width
+    from training.defaults import default_width
 
     def rows(*extra: str) -> list[str]:
         monkeypatch.setattr("sys.argv", ["train_speed.py", "--data-dir", str(mnist_dir), "--device", "cpu",

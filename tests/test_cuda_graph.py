@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from gan_models import load_generator, sample_latents
-from training import train as train_module
+from training import trainer as train_module
 from training.config import TrainConfig
 from training.cuda_graph import GraphedStep
 from training.report import read_metrics

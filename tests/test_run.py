@@ -65,9 +65,9 @@ def test_data_dir_help_names_the_folder_used_without_the_flag(tmp_path, monkeypa
 
 def test_batch_size_default_follows_the_device_and_the_card_command_names_it(monkeypatch):
     monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
-    monkeypatch.setattr("training.config.native_bf16", lambda device: False)
+    monkeypatch.setattr("training.defaults.native_bf16", lambda device: False)
     assert TrainConfig(device="auto").batch_size == TrainConfig(device="cpu").batch_size == 16
-    monkeypatch.setattr("training.config.native_bf16", lambda device: True)
+    monkeypatch.setattr("training.defaults.native_bf16", lambda device: True)
     assert TrainConfig(device="auto").batch_size == TrainConfig(device="cpu").batch_size == 32
     assert TrainConfig(device="cuda").batch_size == 128
     assert TrainConfig(device="cpu", batch_size=256).batch_size == 256
@@ -79,12 +79,12 @@ def test_batch_size_default_follows_the_device_and_the_card_command_names_it(mon
 
 def test_width_default_follows_the_device_and_the_learning_rate_follows_the_width(monkeypatch):
     monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
-    monkeypatch.setattr("training.config.native_bf16", lambda device: False)
+    monkeypatch.setattr("training.defaults.native_bf16", lambda device: False)
     slim = TrainConfig(arch="dcgan", device="cpu")
     assert (slim.width, slim.lr) == (32, 4e-4)
     assert parse_args(["--steps", "5"]).command.endswith("--batch-size 16 --width 32")
     assert TrainConfig(arch="mlp", device="cpu").width is None  # an architecture without a width
-    monkeypatch.setattr("training.config.native_bf16", lambda device: True)
+    monkeypatch.setattr("training.defaults.native_bf16", lambda device: True)
     assert (TrainConfig(arch="dcgan", device="cpu").width, TrainConfig(arch="dcgan", device="cuda").width) == (64, 64)
     assert TrainConfig(arch="dcgan", width=128, device="cuda").lr == pytest.approx(1e-4)  # batch 128
     assert TrainConfig(arch="dcgan", width=32, batch_size=512, device="cuda").lr == pytest.approx(2e-4 * 2 * 2)

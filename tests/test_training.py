@@ -9,7 +9,7 @@ import torch
 from safetensors.torch import load_file
 
 from gan_models import create_model, list_models, load_generator, read_card
-from training import data as data_module, train as train_module
+from training import data as data_module, trainer as train_module
 from training.data import DataNotFoundError
 from training.losses import LOSSES, code_loss, d_loss, g_loss, gradient_penalty
 from training.run import parse_args

@@ -1,13 +1,12 @@
-"""Checkpoints: one dict, written atomically, read back without unpickling arbitrary objects."""
+"""Checkpoints and the rules of resuming: one dict, written atomically, read once, without
+unpickling arbitrary objects."""
 
 import os
 import pickle
+from dataclasses import fields
 from pathlib import Path
 
 import torch
-from torch import nn
-
-from .config import TrainConfig, default_betas
 
 # A resumed run must match the checkpoint on these settings: they shape the weights from the first step.
 RESUME_MUST_MATCH = ("arch", "conditional", "loss", "dataset", "batch_size", "seed", "d_steps", "latent_dim",
@@ -15,6 +14,10 @@ RESUME_MUST_MATCH = ("arch", "conditional", "loss", "dataset", "batch_size", "se
                      "spectral_norm")
 # These it may change (to train on, or to settle at the end); the model card then gives each part's command.
 RESUME_MAY_CHANGE = ("steps", "epochs", "time_limit", "lr_decay", "top_k", "precision")
+# With those two, the settings a resumed run keeps when its command leaves them out; the ones for the
+# hardware (--device, --compile, ...) follow the machine it resumes on.
+KEPT_ON_RESUME = ("data_dir", "log_every", "sample_every", "checkpoint_every", "checkpoint_seconds", "eval_every",
+                  "tracker")
 
 
 class CheckpointMismatch(ValueError):
@@ -39,14 +42,25 @@ def load_checkpoint(path: Path) -> dict:
     return torch.load(path, map_location="cpu", weights_only=True)
 
 
+_last_read: tuple = (None, None)  # (the file's identity, its checkpoint)
+
+
 def read_checkpoint(path: Path) -> dict:
-    """The checkpoint at `path`; a CheckpointMismatch says why a file cannot be read as one."""
+    """The checkpoint at `path`; a CheckpointMismatch says why a file cannot be read as one. A resume
+    needs the file twice (its settings for the command line, its state for the trainer): it is read
+    and unpacked once, and again only when the file has changed."""
+    global _last_read
     try:
+        stat = Path(path).stat()
+        identity = (str(Path(path).resolve()), stat.st_mtime_ns, stat.st_size)
+        if _last_read[0] == identity:
+            return _last_read[1]
         ckpt = load_checkpoint(path)
         if not isinstance(ckpt.get("config"), dict):
             raise ValueError("it holds no run settings")
         # A checkpoint from before the width setting: its models' own width.
         ckpt["config"].setdefault("width", (ckpt.get("model_config") or {}).get("width"))
+        _last_read = (identity, ckpt)
         return ckpt
     except Exception as err:  # truncated, empty or foreign file: torch.load has many ways to say so
         # torch's own text for this one advises unpickling the file, which would run any code it holds
@@ -57,13 +71,48 @@ def read_checkpoint(path: Path) -> dict:
                                  "start a new run with another --out") from None
 
 
-def saved_config(path: Path) -> dict:
-    """The settings the checkpoint at `path` was written with; {} when there is none or it cannot be
-    read (the run then says why, before it loads anything)."""
-    try:
-        return dict(read_checkpoint(path)["config"])
-    except CheckpointMismatch:
-        return {}
+def saved_settings(ckpt: dict, config_class) -> dict:
+    """The checkpoint's settings a resume compares; a setting it predates had its default value then."""
+    defaults = {f.name: f.default for f in fields(config_class)}
+    saved = {k: ckpt["config"].get(k, defaults[k]) for k in RESUME_MUST_MATCH + RESUME_MAY_CHANGE}
+    if saved["betas"] is not None:
+        saved["betas"] = tuple(saved["betas"])
+    return saved
+
+
+def mismatch(differences: list[str]) -> CheckpointMismatch:
+    return CheckpointMismatch("cannot resume with different settings (" + "; ".join(differences) +
+                              "): rerun with the original arguments plus --resume")
+
+
+def resumed_settings(ckpt: dict, given: dict) -> dict:
+    """The settings of a resumed run: those `given` (by its command), the checkpoint's for the rest it
+    keeps. A given setting that must match and differs is refused here, before any other check."""
+    saved = ckpt["config"]
+    differing = [f"{k}: checkpoint {_plain(saved[k])!r} vs now {_plain(given[k])!r}" for k in RESUME_MUST_MATCH
+                 if k in given and k in saved and _plain(given[k]) != _plain(saved[k])]
+    if differing:
+        raise mismatch(differing)
+    if given.keys() & {"steps", "epochs"}:  # a new count replaces the saved one, and the saved time limit with it:
+        given = {"steps": None, "epochs": None, "time_limit": None, **given}  # `--steps 5000` trains to 5,000
+    kept = {k: saved[k] for k in RESUME_MUST_MATCH + RESUME_MAY_CHANGE + KEPT_ON_RESUME if k in saved}
+    return {**kept, **given}
+
+
+def _plain(value):
+    return tuple(value) if isinstance(value, list) else value
+
+
+def check_resumable(ckpt: dict, cfg) -> bool:
+    """Raise CheckpointMismatch where `cfg` differs from the checkpoint on a setting that must match;
+    return whether it changes one that may change."""
+    saved = saved_settings(ckpt, type(cfg))
+    saved["betas"] = saved["betas"] or cfg.betas  # from before betas were saved: the loss's, as now
+    changed = [f"{k}: checkpoint {saved[k]!r} vs now {getattr(cfg, k)!r}"
+               for k in RESUME_MUST_MATCH if saved[k] != getattr(cfg, k)]
+    if changed:
+        raise mismatch(changed)
+    return any(saved[k] != getattr(cfg, k) for k in RESUME_MAY_CHANGE)
 
 
 def rng_state() -> dict:
@@ -79,41 +128,9 @@ def set_rng_state(state: dict) -> None:
         torch.cuda.set_rng_state_all(state["cuda"])
 
 
-def resume(ckpt: dict, path: Path, cfg: TrainConfig, G: nn.Module, D: nn.Module, optimizers: tuple,
-           ema: nn.Module | None, noise: torch.Generator) -> tuple[int, float, list[str]]:
-    """Load `ckpt`, read from `path`, into the models, the (G, D) optimisers, the EMA and the noise
-    generator. Returns the step and training seconds so far, and the command of each part of the run."""
-    # A setting the checkpoint predates had its default value then.
-    saved = {k: ckpt["config"].get(k, TrainConfig.__dataclass_fields__[k].default)
-             for k in RESUME_MUST_MATCH + RESUME_MAY_CHANGE}
-    saved["betas"] = tuple(saved["betas"] or default_betas(saved["loss"]))
-    changed = [f"{k}: checkpoint {saved[k]!r} vs now {getattr(cfg, k)!r}"
-               for k in RESUME_MUST_MATCH if saved[k] != getattr(cfg, k)]
-    if changed:
-        raise CheckpointMismatch("cannot resume with different settings (" + "; ".join(changed) +
-                                 "): rerun with the original arguments plus --resume")
-    try:
-        G.load_state_dict(ckpt["generator"])
-        D.load_state_dict(ckpt["discriminator"])
-        for opt, state in zip(optimizers, (ckpt["opt_g"], ckpt["opt_d"])):
-            own = [(group["lr"], group["capturable"]) for group in opt.param_groups]
-            opt.load_state_dict(state)
-            for group, (rate, capturable) in zip(opt.param_groups, own):  # this run's device, not the checkpoint's
-                group["lr"], group["capturable"] = rate, capturable
-        if ema is not None:
-            ema.load_state_dict(ckpt["ema"])
-        set_rng_state(ckpt["rng"])
-        step, elapsed = ckpt["step"], ckpt["elapsed"]
-        commands = ckpt.get("commands", [ckpt["config"]["command"]])
-    except (RuntimeError, ValueError, KeyError) as err:
-        detail = " ".join(str(err).split())[:300]
-        raise CheckpointMismatch(f"{path} does not fit the {cfg.arch!r} models this code builds ({detail}); it "
-                                 "was written by another version of the architecture: start a new run with another "
-                                 "--out") from None
-    try:
-        noise.set_state(ckpt["noise_rng"])
-    except RuntimeError:  # saved on another kind of device (a CUDA generator's state is not a CPU one's)
-        noise.manual_seed(cfg.seed + 1 + step)
-    if any(saved[k] != getattr(cfg, k) for k in RESUME_MAY_CHANGE):  # what the weights saw from this step on
-        commands = [*commands, f"{cfg.command} --resume  # from step {step}"]
-    return step, elapsed, commands
+def load_optimizer(opt: torch.optim.Optimizer, state: dict) -> None:
+    """Load an optimiser's checkpointed state, keeping this run's learning-rate form and device kind."""
+    own = [(group["lr"], group["capturable"]) for group in opt.param_groups]
+    opt.load_state_dict(state)
+    for group, (rate, capturable) in zip(opt.param_groups, own):  # this run's device, not the checkpoint's
+        group["lr"], group["capturable"] = rate, capturable

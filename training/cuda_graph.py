@@ -7,6 +7,8 @@ all at once.
 
 import torch
 
+from . import distributed as dist
+
 
 class CaptureFailed(RuntimeError):
     """The step could not be captured as a CUDA graph; the message says how to train without one."""
@@ -52,3 +54,12 @@ class GraphedStep:
                     mine.copy_(x)
         self.graph.replay()
         return self.outputs
+
+
+def graphable(cfg, device: torch.device) -> bool:
+    """Whether a step can run as one CUDA graph: one process on a GPU, not compiled (torch.compile
+    has graphs of its own), one D update, a loss the graph can capture, no top-k (its k changes)."""
+    from .losses import get_loss
+
+    return (device.type == "cuda" and not dist.is_distributed() and not cfg.compile and cfg.d_steps == 1
+            and get_loss(cfg.loss).graphable and cfg.top_k == 1)

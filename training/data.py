@@ -2,6 +2,7 @@
 
 import os
 import shutil
+from dataclasses import dataclass
 from pathlib import Path
 
 import torch
@@ -12,17 +13,41 @@ IDX_FILES = ["train-images-idx3-ubyte", "train-labels-idx1-ubyte",
              "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"]
 
 
+@dataclass(frozen=True)
+class Dataset:
+    """A registered dataset: what the models must be built for, and how its batches are made."""
+    name: str
+    channels: int
+    conditional: bool  # whether its labels are digits a conditional model can take
+    stacked: bool = False  # three digits as the three channels
+
+    def batches(self, data_dir, batch_size: int, seed: int, device, rank: int = 0, world_size: int = 1):
+        images, labels = load_mnist(data_dir, train=True)
+        return DigitBatches(images, labels, batch_size, seed, device, self.stacked, rank, world_size)
+
+
+DATASETS: dict[str, Dataset] = {}
+
+
+def register_dataset(dataset: Dataset) -> Dataset:
+    DATASETS[dataset.name] = dataset
+    return dataset
+
+
 class DataNotFoundError(RuntimeError):
     """MNIST is neither on disk nor downloadable; the message says where to put the files."""
 
 
 def default_data_dir() -> Path:
+    """$DIGITGAN_DATA_DIR where it is set (the app's Lab and the tests read it too), else a cache folder."""
+    if os.environ.get("DIGITGAN_DATA_DIR"):
+        return Path(os.environ["DIGITGAN_DATA_DIR"])
     return Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "digitgan" / "data"
 
 
 def data_dir_help() -> str:
     """The --data-dir flag's help, naming the folder used without it on this machine."""
-    return f"folder holding MNIST/raw/ (default: {default_data_dir()}; downloaded there when missing)"
+    return f"folder holding MNIST/raw/ (default: {default_data_dir()}; downloaded there when missing; $DIGITGAN_DATA_DIR sets it)"
 
 
 def load_mnist(data_dir: str | Path | None = None, train: bool = True) -> tuple[torch.Tensor, torch.Tensor]:
@@ -94,3 +119,7 @@ class DigitBatches:
             digits = self.labels[idx]
             return x, digits[:, 0] * 100 + digits[:, 1] * 10 + digits[:, 2]
         return x.unsqueeze(1), self.labels[idx]
+
+
+register_dataset(Dataset("mnist", channels=1, conditional=True))
+register_dataset(Dataset("stacked-mnist", channels=3, conditional=False, stacked=True))  # 1000 modes

@@ -2,17 +2,11 @@
 
 import os
 import platform
-from typing import TYPE_CHECKING
-
 import torch
 
 from gan_models import device_named
 
 from . import distributed as dist
-
-if TYPE_CHECKING:  # config asks this module about bf16
-    from .config import TrainConfig
-
 
 def pick_device(name: str) -> torch.device:
     """The device `name` means: `auto` is CUDA where there is one; under torchrun each rank takes its own GPU.
@@ -57,11 +51,3 @@ def cpu_model() -> str:
     vectors = torch.backends.cpu.get_cpu_capability().replace("DEFAULT", "")  # DEFAULT: none torch uses
     vectors += " with bf16" if native_bf16(torch.device("cpu")) else ""
     return ", ".join(part for part in (name, vectors) if part)
-
-
-def graphable(cfg: "TrainConfig", device: torch.device) -> bool:
-    """Whether a step can run as one CUDA graph: one process on a GPU, not compiled (torch.compile
-    has graphs of its own), one D update per step, no gradient penalty (a second backward pass)
-    and no top-k (its k changes as the run goes)."""
-    return (device.type == "cuda" and not dist.is_distributed() and not cfg.compile and cfg.d_steps == 1
-            and cfg.loss != "wgan-gp" and cfg.top_k == 1)

@@ -1,5 +1,9 @@
 """How a run's settings move as it goes: the EMA's warm-up, the closing settling phase and the fading code loss."""
 
+import math
+
+import torch
+
 from .config import TrainConfig
 
 
@@ -11,10 +15,8 @@ def progress(step: int, total: int, seconds: float, cfg: TrainConfig) -> float:
 
 def ema_decay(step: int, cap: float) -> float:
     """The decay of G's EMA after `step` updates: an average over about the last 5 % of the steps so
-    far (the random start must not linger in it), until that reaches 1 / (1 - cap) steps.
-
-    In 7,400-step runs (5 minutes on a 2-core CPU) the 5 % average scored FD 88 and 82 (seeds 0
-    and 1), against 92 and 86 over 11 %, 97 and 90 over 25 %, and 136 and 226 for G itself."""
+    far (the random start must not linger in it), until that reaches 1 / (1 - cap) steps
+    (docs/experiments.md compares the shares)."""
     return min(cap, (1 + step) / (20 + step))
 
 
@@ -23,10 +25,8 @@ def settling(step: int, total: int, seconds: float, cfg: TrainConfig) -> float:
     the end. The share is of the steps, or of the time limit when that ends the run sooner.
 
     In it the learning rate falls linearly to 0, and G learns from a shrinking share of its fakes,
-    the `top_k` that D finds most real (Sinha et al., 2020); early on, every fake's gradient is
-    needed to find all ten digits. It pays at the end of a long run (taking a 28,000-step DCGAN run
-    on to 38,000, the falling rate brought FD from 18.6 to 17.0, top-k on top of it to 15.9); in a
-    5-minute run it cost quality, as G still had far to go."""
+    the `top_k` that D finds most real (Sinha et al., 2020): early on, every fake's gradient is
+    needed to find all ten digits. It pays at the end of a long run only (docs/experiments.md)."""
     if not cfg.lr_decay:
         return 0.0
     return min(1.0, max(0.0, 1 - (1 - progress(step, total, seconds, cfg)) / cfg.lr_decay))
@@ -35,10 +35,28 @@ def settling(step: int, total: int, seconds: float, cfg: TrainConfig) -> float:
 def code_weight(step: int, total: int, seconds: float, cfg: TrainConfig) -> float:
     """The code loss's weight now: `code_weight`, falling linearly to 0 over the opening `code_fade` share.
 
-    The code loss makes G draw each code unmistakably, which also trims the digits' variety (the
-    quick recall of a DCGAN with 10 codes at weight 0.2 stayed near 0.74 where the plain one
-    reached 0.83); fading it out lets the adversarial loss alone restore that variety once G has
-    learnt to switch between digits with the code."""
+    The code loss makes G draw each code unmistakably, which also trims the digits' variety; fading
+    it out lets the adversarial loss restore that variety once G switches digits with the code."""
     if not cfg.code_fade:
         return cfg.code_weight
     return cfg.code_weight * max(0.0, 1 - progress(step, total, seconds, cfg) / cfg.code_fade)
+
+
+def run_length(cfg: TrainConfig, batches_per_epoch: int) -> float:
+    """The generator updates a run is to make: --steps, else --epochs (5 where neither is given);
+    with a time limit and neither, as many as the time allows (inf)."""
+    if cfg.steps:
+        return cfg.steps
+    if cfg.time_limit and not cfg.epochs:
+        return math.inf
+    return max(1, round((cfg.epochs or 5) * batches_per_epoch / cfg.d_steps))
+
+
+def set_lr(optimizers: tuple, lr: float) -> None:
+    """Set every group's learning rate; a captured step reads it from a device tensor, filled in place."""
+    for opt in optimizers:
+        for group in opt.param_groups:
+            if torch.is_tensor(group["lr"]):
+                group["lr"].fill_(lr)
+            else:
+                group["lr"] = lr

@@ -3,15 +3,15 @@
 import torch
 from torch import nn
 
+from ..contract import Discriminator as BaseDiscriminator, Generator as BaseGenerator, Verdict
 from ..layers import CodeInput, LabelInput, ProjectionHead
 from ..registry import GANPair, register_model
 
 
-class Generator(nn.Module):
+class Generator(BaseGenerator):
     def __init__(self, latent_dim: int = 100, num_classes: int = 0, channels: int = 1, width: int = 64,
                  hidden: int = 256, codes: int = 0):
-        super().__init__()
-        self.latent_dim, self.num_classes, self.channels, self.codes = latent_dim, num_classes, channels, codes
+        super().__init__(latent_dim, num_classes, channels, codes)
         self.label = LabelInput(num_classes, num_classes)
         self.code = CodeInput(codes)
         self.width = width
@@ -38,7 +38,7 @@ class Generator(nn.Module):
         return self.net(h)
 
 
-class Discriminator(nn.Module):
+class Discriminator(BaseDiscriminator):
     # No BatchNorm: it would couple samples in a batch and break the WGAN-GP penalty.
     def __init__(self, num_classes: int = 0, channels: int = 1, width: int = 64, codes: int = 0):
         super().__init__()
@@ -55,11 +55,9 @@ class Discriminator(nn.Module):
         self.head = ProjectionHead(4 * width * 4 * 4, num_classes)
         self.code_head = nn.Linear(4 * width * 4 * 4, codes) if codes else None
 
-    def forward(self, x: torch.Tensor, labels: torch.Tensor | None = None,
-                with_codes: bool = False) -> torch.Tensor | tuple[torch.Tensor, torch.Tensor]:
-        """Realness logits (N,); with `with_codes`, also the logits (N, codes) of each image's latent code."""
+    def judge(self, x: torch.Tensor, labels: torch.Tensor | None = None) -> Verdict:
         h = self.net(x)
-        return (self.head(h, labels), self.code_head(h)) if with_codes else self.head(h, labels)
+        return Verdict(self.head(h, labels), self.code_head(h) if self.code_head is not None else None)
 
 
 # Hinge loss with a spectrally normalised D kept the ten digits in equal shares; with the

@@ -3,6 +3,7 @@
 import torch
 from torch import nn
 
+from ..contract import Discriminator as BaseDiscriminator, Generator as BaseGenerator, Verdict
 from ..layers import LabelInput, ProjectionHead
 from ..registry import GANPair, register_model
 
@@ -16,10 +17,9 @@ def _block(n_in: int, n_out: int, norm: bool = True) -> list[nn.Module]:
     return layers
 
 
-class Generator(nn.Module):
+class Generator(BaseGenerator):
     def __init__(self, latent_dim: int = 100, num_classes: int = 0, channels: int = 1):
-        super().__init__()
-        self.latent_dim, self.num_classes, self.channels = latent_dim, num_classes, channels
+        super().__init__(latent_dim, num_classes, channels)
         self.label = LabelInput(num_classes, num_classes)
         self.net = nn.Sequential(
             *_block(latent_dim + self.label.extra, 128, norm=False),
@@ -34,7 +34,7 @@ class Generator(nn.Module):
         return self.net(self.label(z, labels)).view(-1, self.channels, 28, 28)
 
 
-class Discriminator(nn.Module):
+class Discriminator(BaseDiscriminator):
     def __init__(self, num_classes: int = 0, channels: int = 1):
         super().__init__()
         self.net = nn.Sequential(
@@ -46,8 +46,8 @@ class Discriminator(nn.Module):
         )
         self.head = ProjectionHead(256, num_classes)
 
-    def forward(self, x: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
-        return self.head(self.net(x), labels)
+    def judge(self, x: torch.Tensor, labels: torch.Tensor | None = None) -> Verdict:
+        return Verdict(self.head(self.net(x), labels))
 
 
 @register_model

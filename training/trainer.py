@@ -1,0 +1,310 @@
+"""The Trainer: one object that holds a run's data, models, optimisers and EMA, and steps it.
+
+    from training import Trainer, TrainConfig
+    trainer = Trainer(TrainConfig(arch="mlp", steps=200))
+    for _ in range(200):
+        numbers = trainer.step()        # one GAN step: d_loss, g_loss, d_real, d_fake, g_grad_norm, ...
+    grid = trainer.samples()            # uint8 grid of G's samples from one fixed noise batch
+    trainer.save("last.pt"); trainer.export("model/")
+"""
+
+import copy
+import time
+from contextlib import nullcontext
+from dataclasses import asdict
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from gan_models import create_model, grid, sample_latents, save_generator, to_array, to_pil, to_uint8, unwrap
+
+from . import distributed as dist
+from .checkpoint import (CheckpointMismatch, check_resumable, load_optimizer, read_checkpoint, rng_state,
+                         save_checkpoint, set_rng_state)
+from .config import TrainConfig
+from .cuda_graph import GraphedStep, graphable
+from .data import DATASETS
+from .device import describe_device, native_bf16, pick_device
+from .evaluate import quick_metrics
+from .losses import code_loss, d_loss, g_loss, get_loss, gradient_penalty
+from .report import card_body
+from .schedule import code_weight, ema_decay, run_length, set_lr, settling
+from .stabilize import apply_spectral_norm, recalibrate_batchnorm, update_ema
+
+
+class TrainingDiverged(RuntimeError):
+    """A loss became NaN or infinite; the last good checkpoint is kept."""
+
+
+class Trainer:
+    def __init__(self, cfg: TrainConfig, data=None, models: tuple | None = None):
+        """Build the data, the models, their optimisers and the EMA, as `cfg` says. `data` (batches as
+        training.data.DigitBatches gives them) and `models` (a (G, D) pair keeping the architecture
+        contract) replace the registered ones, e.g. for 2-D toy data."""
+        self.cfg, self.loss = cfg, get_loss(cfg.loss)
+        dist.setup()
+        self.device = pick_device(cfg.device)
+        if self.device.type == "cuda" and self.device.index is not None:
+            torch.cuda.set_device(self.device)  # a CUDA graph captures the current device's work: make it this one
+        torch.manual_seed(cfg.seed)
+        torch.backends.cudnn.benchmark = True  # every step has the same shapes: time the kernels once
+        dataset = DATASETS[cfg.dataset]
+        self.data = data or dataset.batches(cfg.data_dir, cfg.batch_size, cfg.seed, self.device, dist.rank(),
+                                            dist.world_size())
+        self._build_models(dataset.channels, models)
+        # Every rank draws the same global noise batch and keeps its own slice, so a DDP run sees the
+        # noise a single process with the same global batch would.
+        self.noise = torch.Generator(self.device).manual_seed(cfg.seed + 1)
+        self.step_count, self.elapsed, self.commands = 0, 0.0, [cfg.command]
+        self.total = run_length(cfg, self.data.batches_per_epoch)
+        self._wrap()
+        fixed_n = 100 if cfg.conditional else 64
+        self.fixed_z = sample_latents(fixed_n, cfg.latent_dim, cfg.seed + 12345, device=self.device)
+        self.fixed_y = (torch.arange(10, device=self.device).repeat_interleave(10) if cfg.conditional else None)
+        self._nonfinite = torch.zeros((), dtype=torch.bool, device=self.device)
+        self._graphed = self._graph() if self.graphs else None
+        self._t0 = time.monotonic()
+
+    def _build_models(self, channels: int, models: tuple | None) -> None:
+        cfg = self.cfg
+        extra = {k: v for k, v in (("codes", cfg.codes), ("width", cfg.width)) if v}  # not every arch takes them
+        G, D = models or create_model(cfg.arch, latent_dim=cfg.latent_dim, num_classes=10 if cfg.conditional else 0,
+                                      channels=channels, **extra)
+        if cfg.spectral_norm:
+            apply_spectral_norm(D)
+        self.G, self.D = G.to(self.device), D.to(self.device)
+        self.ema = copy.deepcopy(self.G).eval().requires_grad_(False) if cfg.ema else None
+        self.graphs = cfg.cuda_graphs and graphable(cfg, self.device)
+        fused = self.device.type in ("cuda", "cpu")  # one kernel for the whole Adam update
+        # A captured step replays what it recorded, so a learning rate that changes must be a device tensor.
+        lr = (lambda: torch.tensor(cfg.lr, device=self.device)) if self.graphs else (lambda: cfg.lr)
+        self.opt_g = torch.optim.Adam(self.G.parameters(), lr=lr(), betas=cfg.betas, fused=fused,
+                                      capturable=self.graphs)
+        self.opt_d = torch.optim.Adam(self.D.parameters(), lr=lr(), betas=cfg.betas, fused=fused,
+                                      capturable=self.graphs)
+
+    def _wrap(self) -> None:
+        cfg = self.cfg
+        # channels_last suits oneDNN and cuDNN convolutions alike; it leaves Linear layers as they are.
+        self.G, self.D = self.G.to(memory_format=torch.channels_last), self.D.to(memory_format=torch.channels_last)
+        self.G_run, self.D_run = dist.wrap(self.G, self.device), dist.wrap(self.D, self.device)
+        if cfg.compile:
+            self.G_run, self.D_run = torch.compile(self.G_run), torch.compile(self.D_run)
+        self.bf16 = cfg.precision == "bf16" or (cfg.precision == "auto" and native_bf16(self.device))
+
+    def _autocast(self):
+        return torch.autocast(self.device.type, dtype=torch.bfloat16) if self.bf16 else nullcontext()
+
+    def _graph(self) -> GraphedStep:
+        # The step's changing numbers live in device tensors the graph reads.
+        self._code_w, self._ema_w = torch.zeros((), device=self.device), torch.zeros((), device=self.device)
+        return GraphedStep(lambda *batch: self._update([batch], self._code_w, self._ema_w, self.data.batch_size))
+
+    def describe(self) -> str:
+        """What the run trains on what, for its first line: speed depends on the hardware and bf16."""
+        cfg = self.cfg
+        model = f"{cfg.arch} (width {cfg.width})" if cfg.width else cfg.arch
+        return (f"training {model} on {describe_device(self.device)}, {'bf16 autocast' if self.bf16 else 'fp32'}, "
+                f"batch {cfg.batch_size}, lr {cfg.lr:.3g}, into {cfg.out}")
+
+    def seconds(self) -> float:
+        """Seconds of training so far, the parts before a resume included: a time limit counts them all."""
+        return self.elapsed + time.monotonic() - self._t0
+
+    def finished(self) -> bool:
+        """Whether the run has made its steps, or used its time (on any rank)."""
+        timed_out = self.cfg.time_limit is not None and dist.any_rank(self.seconds() > self.cfg.time_limit)
+        return self.step_count >= self.total or timed_out
+
+    def step(self) -> dict[str, float]:
+        """One GAN step; its numbers as plain floats (see `record`)."""
+        return self.record(self.train_step())
+
+    def _sample_grid(self) -> torch.Tensor:
+        model = self.ema if self.ema is not None else self.G.eval()
+        with torch.no_grad():
+            img = grid(to_uint8(model(self.fixed_z, self.fixed_y)), nrow=10 if self.cfg.conditional else 8)
+        self.G.train()
+        return img
+
+    def samples(self) -> np.ndarray:
+        """G's (the EMA's, where there is one) samples from the fixed noise batch as a uint8 grid,
+        (H, W) or (H, W, 3): the same z at every call."""
+        return to_array(self._sample_grid())
+
+    def save_samples(self, path: Path) -> Path:
+        to_pil(self._sample_grid()).save(path)
+        return path
+
+    def _noise(self, n: int) -> tuple[torch.Tensor, torch.Tensor | None]:
+        mine = slice(dist.rank() * n, (dist.rank() + 1) * n)
+        world, dev = n * dist.world_size(), self.device
+        z = torch.randn(world, self.cfg.latent_dim, device=dev, generator=self.noise)[mine]
+        y = torch.randint(10, (world,), device=dev, generator=self.noise)[mine] if self.cfg.conditional else None
+        return z, y
+
+    def train_step(self) -> dict[str, torch.Tensor]:
+        """One GAN step, its numbers left as device tensors (reading them would wait for the device)."""
+        cfg, step = self.cfg, self.step_count
+        seconds = self.seconds()
+        settled, code_w = settling(step, self.total, seconds, cfg), code_weight(step, self.total, seconds, cfg)
+        if cfg.lr_decay:
+            set_lr((self.opt_d, self.opt_g), cfg.lr * (1 - settled))
+        batches = [(self.data.indices(step * cfg.d_steps + i), *self._noise(self.data.batch_size))
+                   for i in range(cfg.d_steps)]
+        if self._graphed is not None:
+            self._code_w.fill_(code_w)
+            self._ema_w.fill_(ema_decay(step, cfg.ema_decay))
+            stats = self._graphed(*batches[0])
+        else:
+            keep = max(1, round(self.data.batch_size * (1 - (1 - cfg.top_k) * settled)))
+            stats = self._update(batches, code_w, ema_decay(step, cfg.ema_decay), keep)
+        self.step_count += 1
+        return stats
+
+    def _judge(self, x: torch.Tensor, y: torch.Tensor | None):
+        verdict = self.D_run(x, y, with_codes=True)
+        return verdict.scores.float(), None if verdict.codes is None else verdict.codes.float()
+
+    def _update(self, batches, code_w, ema_w, keep: int) -> dict[str, torch.Tensor]:
+        """A D update for each (data rows, z, fake labels) of `batches`, then one G update. Returns the
+        losses and D's last logits, detached; G's gradients stay in its parameters."""
+        for i, (rows, z, fake_y) in enumerate(batches):
+            stats, fake = self._d_update(rows, z, fake_y, code_w, keep_graph=i == len(batches) - 1)
+        stats.update(self._g_update(fake, z, fake_y, code_w, keep))
+        if self.ema is not None:
+            update_ema(self.ema, self.G, ema_w)
+        self._nonfinite.logical_or_(~torch.isfinite(stats["d_loss"] + stats["g_loss"]))
+        return stats
+
+    def _d_update(self, rows, z, fake_y, code_w, keep_graph: bool):
+        """1. Discriminator: real digits up, generated digits down."""
+        cfg = self.cfg
+        real, real_y = self.data.fetch(rows)
+        with self._autocast(), torch.set_grad_enabled(keep_graph):
+            fake = self.G_run(z, fake_y)  # the last one kept with its graph for the generator step
+        with self._autocast():
+            # One D pass on real and fake together: D has no BatchNorm, so this is exact and faster.
+            both_y = torch.cat([real_y, fake_y]) if cfg.conditional else None
+            logits, code_logits = self._judge(torch.cat([real, fake.detach()]), both_y)
+            real_logits, fake_logits = logits.split(real.size(0))
+            loss_d = d_loss(cfg.loss, real_logits, fake_logits)
+            stats = {}
+            if cfg.codes:  # D's code head learns to read the code back from the fakes
+                stats["code_loss"] = code_loss(code_logits[real.size(0):], z, cfg.codes)
+                loss_d = loss_d + code_w * stats["code_loss"]
+        if self.loss.penalty:
+            loss_d = loss_d + cfg.gp_weight * gradient_penalty(self.D, real, fake, fake_y, self.noise)
+        self.opt_d.zero_grad(set_to_none=True)
+        loss_d.backward()
+        self.opt_d.step()
+        stats.update(d_loss=loss_d.detach(), real_logits=real_logits.detach(), fake_logits=fake_logits.detach())
+        return {k: v.detach() for k, v in stats.items()}, fake
+
+    def _g_update(self, fake, z, fake_y, code_w, keep: int) -> dict[str, torch.Tensor]:
+        """2. Generator: make D call the fakes real. D's own weight gradients are not needed here (DDP
+        expects every parameter to take part, and torch.compile would recompile D at each switch, so
+        a wrapped D keeps them)."""
+        cfg = self.cfg
+        self.D.requires_grad_(self.D_run is not self.D)
+        with self._autocast():
+            scores, code_logits = self._judge(fake, fake_y)
+            scores = scores.flatten()
+            loss_g = g_loss(cfg.loss, scores.topk(keep).values if keep < len(scores) else scores)
+            if cfg.codes:  # ...and G learns to draw each code so that it can be read back
+                loss_g = loss_g + code_w * code_loss(code_logits, z, cfg.codes)
+        self.opt_g.zero_grad(set_to_none=True)
+        loss_g.backward()
+        self.D.requires_grad_(True)
+        self.opt_g.step()
+        return {"g_loss": loss_g.detach()}
+
+    def record(self, stats: dict[str, torch.Tensor]) -> dict[str, float]:
+        """The numbers of a step as plain floats: losses, D's mean verdicts (D(x), D(G(z))), G's
+        gradient norm, and the code loss where the run has codes."""
+        grads = [p.grad for p in self.G.parameters() if p.grad is not None]
+        g_grad_norm = torch.linalg.vector_norm(torch.stack(torch._foreach_norm(grads))) if grads else torch.zeros(())
+        return {"d_loss": stats["d_loss"].item(), "g_loss": stats["g_loss"].item(),
+                "d_real": torch.sigmoid(stats["real_logits"]).mean().item(),
+                "d_fake": torch.sigmoid(stats["fake_logits"]).mean().item(), "g_grad_norm": g_grad_norm.item(),
+                **({"code_loss": stats["code_loss"].item()} if "code_loss" in stats else {})}
+
+    def check_finite(self, last_good: str) -> None:
+        """Raise TrainingDiverged (on every rank) once a loss has been NaN or infinite."""
+        if dist.any_rank(self._nonfinite):
+            raise TrainingDiverged(f"a loss became NaN or infinite by step {self.step_count}; last good checkpoint: "
+                                   f"{last_good}. Try a lower --lr, --loss ns or hinge, or a smaller --batch-size.")
+
+    def quality(self) -> dict:
+        """Quick quality numbers of the model a run would export now."""
+        return quick_metrics(self.ema or self.G, self.device)
+
+    def state_dict(self) -> dict:
+        """Everything a resume needs: step, time, settings, models, optimisers, EMA and RNG states."""
+        return {"step": self.step_count, "elapsed": self.seconds(), "config": asdict(self.cfg),
+                "model_config": self.G.config, "generator": unwrap(self.G).state_dict(),
+                "discriminator": unwrap(self.D).state_dict(), "ema": self.ema.state_dict() if self.ema else {},
+                "opt_g": self.opt_g.state_dict(), "opt_d": self.opt_d.state_dict(), "rng": rng_state(),
+                "noise_rng": self.noise.get_state(), "commands": self.commands}
+
+    def load_state_dict(self, ckpt: dict, path: Path | str = "the checkpoint") -> None:
+        """Continue from `ckpt` (read from `path`): a CheckpointMismatch says why it cannot be."""
+        changed = check_resumable(ckpt, self.cfg)
+        try:
+            self.G.load_state_dict(ckpt["generator"])
+            self.D.load_state_dict(ckpt["discriminator"])
+            for opt, state in zip((self.opt_g, self.opt_d), (ckpt["opt_g"], ckpt["opt_d"])):
+                load_optimizer(opt, state)
+            if self.ema is not None:
+                self.ema.load_state_dict(ckpt["ema"])
+            set_rng_state(ckpt["rng"])
+            step, elapsed = ckpt["step"], ckpt["elapsed"]
+            commands = ckpt.get("commands", [ckpt["config"]["command"]])
+        except (RuntimeError, ValueError, KeyError) as err:
+            detail = " ".join(str(err).split())[:300]
+            raise CheckpointMismatch(f"{path} does not fit the {self.cfg.arch!r} models this code builds ({detail}); "
+                                     "it was written by another version of the architecture: start a new run with "
+                                     "another --out") from None
+        try:
+            self.noise.set_state(ckpt["noise_rng"])
+        except RuntimeError:  # saved on another kind of device (a CUDA generator's state is not a CPU one's)
+            self.noise.manual_seed(self.cfg.seed + 1 + step)
+        if changed:  # what the weights saw from this step on
+            commands = [*commands, f"{self.cfg.command} --resume  # from step {step}"]
+        self.step_count, self.elapsed, self.commands, self._t0 = step, elapsed, commands, time.monotonic()
+
+    def save(self, path: Path | str) -> None:
+        """Write a checkpoint to `path` atomically."""
+        save_checkpoint(self.state_dict(), Path(path))
+
+    @classmethod
+    def load(cls, path: Path | str, **changes) -> "Trainer":
+        """The run checkpointed at `path`, with its settings, or with `changes` to those a resume may change."""
+        ckpt = read_checkpoint(Path(path))
+        settings = {**{k: v for k, v in ckpt["config"].items() if k in TrainConfig.__dataclass_fields__},
+                    **changes, "resume": True}
+        trainer = cls(TrainConfig(**settings))
+        trainer.load_state_dict(ckpt, path)
+        return trainer
+
+    def export(self, folder: Path | str) -> Path:
+        """Write the generator (the EMA where there is one, its BatchNorm statistics recalibrated), its
+        model card and its sample grid into `folder`, in the Hub format."""
+        folder, cfg, wall = Path(folder), self.cfg, self.seconds()
+        final = copy.deepcopy(self.ema if self.ema is not None else unwrap(self.G))  # training may go on
+        recalibrate_batchnorm(final, seed=cfg.seed + 777)
+        final.eval()
+        metrics = quick_metrics(final, self.device) if cfg.eval_every else None
+        command = "\n".join(self.commands)
+        card = {"loss": cfg.loss, "steps": self.step_count, "batch_size": cfg.batch_size, "dataset": cfg.dataset,
+                "conditional": cfg.conditional, "training_command": command, "training_time_s": round(wall, 1),
+                "ema": cfg.ema, "training_device": describe_device(self.device)}
+        if metrics:
+            card["quality"] = metrics  # "metrics" is a reserved Hub card field (a list of metric ids)
+        save_generator(final, folder, card, card_body(cfg.arch, command, self.step_count, wall, cfg.loss,
+                                                      metrics, "samples.png"))
+        with torch.no_grad():
+            img = grid(to_uint8(final(self.fixed_z, self.fixed_y)), nrow=10 if cfg.conditional else 8)
+        to_pil(img).save(folder / "samples.png")
+        return folder
