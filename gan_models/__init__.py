@@ -2,7 +2,7 @@
 
 from .contract import Discriminator, Generator, Verdict
 from .hub import ModelLoadError, load_generator, read_card, resolve_source, save_generator, unwrap
-from .latent import MAX_SEED, check_seed, latent_code, lerp, sample_latents, slerp
+from .latent import MAX_SEED, check_seed, continuous_codes, latent_code, lerp, sample_latents, slerp, with_continuous
 from .registry import GANPair, create_model, list_models, model_config, register_model, training_recipe
 from .sampling import device_named, generate, grid, to_array, to_pil, to_uint8
 
@@ -10,7 +10,7 @@ from . import architectures  # noqa: F401  (registers every architecture)
 
 __all__ = [
     "Discriminator", "GANPair", "Generator", "Verdict", "MAX_SEED", "ModelLoadError", "check_seed", "create_model", "device_named", "generate", "grid",
-    "latent_code", "lerp", "list_models", "load_generator", "model_config", "read_card", "register_model",
+    "continuous_codes", "latent_code", "lerp", "with_continuous", "list_models", "load_generator", "model_config", "read_card", "register_model",
     "sample_latents", "training_recipe", "resolve_source", "save_generator", "slerp", "to_array", "to_pil",
     "to_uint8", "unwrap",
 ]

@@ -12,6 +12,7 @@ class Verdict(NamedTuple):
     image's latent code for an InfoGAN discriminator (None for the others)."""
     scores: torch.Tensor
     codes: torch.Tensor | None = None
+    continuous: torch.Tensor | None = None  # (N, k) predicted continuous codes, for an InfoGAN that has them
 
 
 class Generator(nn.Module):
@@ -21,11 +22,13 @@ class Generator(nn.Module):
     num_classes: int  # 0: unconditional
     channels: int
     codes: int = 0  # categories of the InfoGAN code read from z (0: none)
+    continuous: int = 0  # continuous InfoGAN codes read from z after the categorical one (0: none)
     config: dict
 
-    def __init__(self, latent_dim: int, num_classes: int, channels: int, codes: int = 0):
+    def __init__(self, latent_dim: int, num_classes: int, channels: int, codes: int = 0, continuous: int = 0):
         super().__init__()
-        self.latent_dim, self.num_classes, self.channels, self.codes = latent_dim, num_classes, channels, codes
+        self.latent_dim, self.num_classes, self.channels = latent_dim, num_classes, channels
+        self.codes, self.continuous = codes, continuous
 
 
 class Discriminator(nn.Module):

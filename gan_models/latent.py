@@ -1,5 +1,6 @@
 """Latent-space maths: sampling noise, truncation, and interpolation. Pure functions."""
 
+import math
 import numbers
 
 import torch
@@ -61,6 +62,20 @@ def latent_code(z: torch.Tensor, codes: int) -> torch.Tensor:
     Uniform over the `codes` categories for Gaussian z, so a generator can read a discrete choice out
     of the one latent vector that sampling, truncation and interpolation already handle."""
     return z[:, :codes].argmax(1)
+
+
+def continuous_codes(z: torch.Tensor, start: int, k: int) -> torch.Tensor:
+    """The `k` continuous codes a latent carries, uniform in [-1, 1]: 2Φ(z) − 1 of its values from
+    `start` on (Φ the Gaussian CDF), so sampling, truncation and interpolation handle them as they are."""
+    return torch.erf(z[:, start:start + k] / math.sqrt(2))
+
+
+def with_continuous(z: torch.Tensor, start: int, values) -> torch.Tensor:
+    """`z` with its continuous codes from `start` on set to `values` (each in [-1, 1]) in every row."""
+    c = torch.as_tensor(values, dtype=z.dtype, device=z.device).clamp(-0.9999, 0.9999)  # ±1 is z = ±inf
+    z = z.clone()
+    z[:, start:start + len(c)] = math.sqrt(2) * torch.erfinv(c)
+    return z
 
 
 def lerp(a: torch.Tensor, b: torch.Tensor, t: torch.Tensor | float) -> torch.Tensor:

@@ -4,7 +4,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .latent import latent_code
+from .latent import continuous_codes, latent_code
 
 
 class LabelInput(nn.Module):
@@ -49,17 +49,21 @@ class ProjectionHead(nn.Module):
 
 
 class CodeInput(nn.Module):
-    """Appends the one-hot categorical code of each latent (InfoGAN, Chen et al., 2016; a no-op for 0 codes).
+    """Appends the one-hot categorical code of each latent and its continuous codes (InfoGAN, Chen et
+    al., 2016; a no-op for none)."""
+    # A generator is a continuous function of z, so from one Gaussian it cannot reach ten separate
+    # digits without samples in between; the code gives it a switch, and the discriminator's code head
+    # makes it use the switch for something it can tell apart (on MNIST: the digit).
 
-    A generator is a continuous function of z, so from one Gaussian it cannot reach ten separate
-    digits without samples in between; the code gives it a switch, and the discriminator's code head
-    makes it use the switch for something it can tell apart (on MNIST: the digit)."""
-
-    def __init__(self, codes: int):
+    def __init__(self, codes: int, continuous: int = 0):
         super().__init__()
-        self.codes = codes
+        self.codes, self.continuous = codes, continuous
+        self.extra = codes + continuous
 
     def forward(self, z: torch.Tensor) -> torch.Tensor:
-        if not self.codes:
-            return z
-        return torch.cat([z, F.one_hot(latent_code(z, self.codes), self.codes).to(z.dtype)], dim=1)
+        parts = [z]
+        if self.codes:
+            parts.append(F.one_hot(latent_code(z, self.codes), self.codes).to(z.dtype))
+        if self.continuous:
+            parts.append(continuous_codes(z, self.codes, self.continuous))
+        return torch.cat(parts, dim=1) if len(parts) > 1 else z

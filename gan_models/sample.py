@@ -14,6 +14,13 @@ from .hub import ModelLoadError, load_generator
 from .sampling import device_named, generate, grid, to_pil
 
 
+def _values(text: str) -> list[float]:
+    try:
+        return [float(v) for v in text.split(",")]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected numbers separated by commas, such as 0.5,-1; got {text!r}") from None
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m gan_models.sample", description=__doc__.split("\n")[0])
     p.add_argument("--model", required=True, help="model folder, run folder, or Hub repo id owner/name[@revision]")
@@ -21,6 +28,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--seed", type=int, default=0, help="random seed; the same seed gives the same digits")
     p.add_argument("--label", type=int, default=None, help="digit to draw (conditional models only)")
     p.add_argument("--truncation", type=float, default=None, help="truncation threshold for latents (e.g. 1.0)")
+    p.add_argument("--continuous", type=_values, default=None, metavar="C1,C2",
+                   help="an InfoGAN's continuous codes for every sample, comma-separated, each from -1 to 1")
     p.add_argument("--out", required=True,
                    help=".npy for a uint8 array (N, 28, 28), or (N, 3, 28, 28) for RGB models; .png for a grid")
     p.add_argument("--device", default="cpu", help="torch device to sample on")
@@ -37,7 +46,7 @@ def main(argv: list[str] | None = None) -> int:
         p.error(str(err))
     try:
         generator = load_generator(args.model, device=args.device)
-        images = generate(generator, args.n, args.seed, args.label, args.truncation)
+        images = generate(generator, args.n, args.seed, args.label, args.truncation, continuous=args.continuous)
     except (ModelLoadError, ValueError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 1

@@ -5,7 +5,7 @@ import torch
 from PIL import Image
 from torch import nn
 
-from .latent import check_seed, sample_latents, whole
+from .latent import check_seed, sample_latents, whole, with_continuous
 
 
 def device_named(name: str) -> torch.device:
@@ -39,14 +39,17 @@ def labels_for(generator: nn.Module, n: int, digit: int | None) -> torch.Tensor 
 
 @torch.no_grad()
 def generate(generator: nn.Module, n: int, seed: int, digit: int | None = None,
-             truncation: float | None = None, batch_size: int = 1000) -> torch.Tensor:
+             truncation: float | None = None, batch_size: int = 1000, continuous=None) -> torch.Tensor:
     """`n` images from `seed` as uint8 (n, C, 28, 28); the same arguments give the same images.
+    `continuous` sets every sample's continuous codes (one value in [-1, 1] per code) for an InfoGAN.
 
     Draws in eval mode, as a trained model is used: in train mode BatchNorm would take the batch's own
     statistics (so the images would depend on `n`) and overwrite its running ones."""
     n, batch_size = whole(n, "n", 1), whole(batch_size, "batch_size", 1)
     weight = next(generator.parameters())
     z = sample_latents(n, generator.latent_dim, check_seed(seed), truncation)
+    if continuous is not None:
+        z = with_continuous(z, getattr(generator, "codes", 0), check_continuous(generator, continuous))
     z = z.to(weight.dtype)  # a bf16 model takes bf16 z
     labels = labels_for(generator, n, digit)
     was_training, chunks = generator.training, []
@@ -58,6 +61,18 @@ def generate(generator: nn.Module, n: int, seed: int, digit: int | None = None,
     finally:
         generator.train(was_training)
     return torch.cat(chunks)
+
+
+def check_continuous(generator: nn.Module, values) -> list[float]:
+    """`values` as one float in [-1, 1] per continuous code of `generator`, or a ValueError saying why not."""
+    k = getattr(generator, "continuous", 0)
+    values = list(values)
+    if len(values) != k:
+        raise ValueError(f"this model has {k} continuous code{'s' * (k != 1)}; got {len(values)} value"
+                         f"{'s' * (len(values) != 1)}" + ("" if k else ": leave continuous unset"))
+    if not all(isinstance(v, (int, float)) and not isinstance(v, bool) and -1 <= v <= 1 for v in values):
+        raise ValueError(f"each continuous code is a number from -1 to 1; got {values}")
+    return [float(v) for v in values]
 
 
 def grid(images: torch.Tensor, nrow: int | None = None) -> torch.Tensor:

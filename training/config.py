@@ -54,6 +54,8 @@ class TrainConfig:
     width: int | None = setting(None, "the model's size, channels of its narrowest layers (default: the "
                                       "architecture's; half of it on a CPU without bf16)")
     codes: int = setting(0, "InfoGAN: categories of a latent code G reads from z and D tells back (0: none)")
+    continuous_codes: int = setting(0, "InfoGAN: continuous codes, uniform in [-1, 1], read from z after the "
+                                       "categorical one; D's code head predicts them (0: none)")
     code_weight: float = setting(1.0, "weight of that code loss: higher sharpens, lower keeps variety")
     code_fade: float = setting(0.0, "opening share of the run over which the code weight falls to 0 (0: constant)")
     ema: bool = setting(True, "export an exponential moving average of G's weights")
@@ -103,7 +105,7 @@ def _check_kinds(cfg: TrainConfig) -> None:
     for name, allowed in (("loss", list_losses()), ("dataset", DATASETS), ("precision", PRECISIONS)):
         if getattr(cfg, name) not in allowed:
             raise ValueError(f"{name} must be one of {', '.join(allowed)}; got {getattr(cfg, name)!r}")
-    for name in (*_COUNTS, "eval_every", "codes"):
+    for name in (*_COUNTS, "eval_every", "codes", "continuous_codes"):
         value = getattr(cfg, name)
         if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
             raise ValueError(f"{name} must be a whole number; got {value!r}")
@@ -148,8 +150,12 @@ def _check_combinations(cfg: TrainConfig) -> None:
     if cfg.codes == 1 or not 0 <= cfg.codes <= cfg.latent_dim:  # a code of one value tells nothing
         raise ValueError(f"codes are read out of z: 0 (none) or from 2 to latent_dim ({cfg.latent_dim}); "
                          f"got {cfg.codes}")
-    for name, lacking in (("codes", "no latent codes; architectures with them"),
-                          ("width", "no width setting; architectures with one")):
-        if getattr(cfg, name) and name not in model_config(cfg.arch):
-            having = [a for a in list_models() if name in model_config(a)]
+    if not 0 <= cfg.continuous_codes <= cfg.latent_dim - cfg.codes:
+        raise ValueError(f"continuous_codes are read out of z after the categorical code: 0 (none) to "
+                         f"{cfg.latent_dim - cfg.codes}; got {cfg.continuous_codes}")
+    for name, arg, lacking in (("codes", "codes", "no latent codes; architectures with them"),
+                               ("continuous_codes", "continuous", "no continuous codes; architectures with them"),
+                               ("width", "width", "no width setting; architectures with one")):
+        if getattr(cfg, name) and arg not in model_config(cfg.arch):
+            having = [a for a in list_models() if arg in model_config(a)]
             raise ValueError(f"architecture {cfg.arch!r} has {lacking}: " + ", ".join(having))

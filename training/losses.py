@@ -11,7 +11,7 @@ from typing import Callable
 import torch
 import torch.nn.functional as F
 
-from gan_models import latent_code
+from gan_models import continuous_codes, latent_code
 
 Objective = Callable[..., torch.Tensor]
 
@@ -85,6 +85,11 @@ LOSSES = tuple(list_losses())
 def code_loss(logits: torch.Tensor, z: torch.Tensor, codes: int) -> torch.Tensor:
     """InfoGAN's mutual-information term: cross-entropy of D's code logits against the codes in z."""
     return F.cross_entropy(logits, latent_code(z, codes))
+
+
+def continuous_loss(predicted: torch.Tensor, z: torch.Tensor, start: int) -> torch.Tensor:
+    """InfoGAN's term for continuous codes: a Gaussian's log-likelihood of fixed width, as squared error."""
+    return F.mse_loss(predicted, continuous_codes(z, start, predicted.shape[1]))
 
 
 def gradient_penalty(discriminator, real: torch.Tensor, fake: torch.Tensor,

@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from gan_models import create_model, grid, sample_latents, save_generator, to_array, to_pil, to_uint8, unwrap
+from gan_models import Verdict, create_model, grid, sample_latents, save_generator, to_array, to_pil, to_uint8, unwrap
 
 from . import distributed as dist
 from .checkpoint import (CheckpointMismatch, check_resumable, load_optimizer, read_checkpoint, rng_state,
@@ -26,8 +26,7 @@ from .config import TrainConfig
 from .cuda_graph import GraphedStep, graphable
 from .data import DATASETS
 from .device import describe_device, native_bf16, pick_device
-from .evaluate import quick_metrics
-from .losses import code_loss, d_loss, g_loss, get_loss, gradient_penalty
+from .losses import code_loss, continuous_loss, d_loss, g_loss, get_loss, gradient_penalty
 from .report import card_body
 from .schedule import code_weight, ema_decay, run_length, set_lr, settling
 from .stabilize import apply_spectral_norm, recalibrate_batchnorm, update_ema
@@ -68,7 +67,8 @@ class Trainer:
 
     def _build_models(self, channels: int, models: tuple | None) -> None:
         cfg = self.cfg
-        extra = {k: v for k, v in (("codes", cfg.codes), ("width", cfg.width)) if v}  # not every arch takes them
+        extra = {k: v for k, v in (("codes", cfg.codes), ("continuous", cfg.continuous_codes), ("width", cfg.width))
+                 if v}  # not every architecture takes them
         G, D = models or create_model(cfg.arch, latent_dim=cfg.latent_dim, num_classes=10 if cfg.conditional else 0,
                                       channels=channels, **extra)
         if cfg.spectral_norm:
@@ -163,9 +163,16 @@ class Trainer:
         self.step_count += 1
         return stats
 
-    def _judge(self, x: torch.Tensor, y: torch.Tensor | None):
+    def _judge(self, x: torch.Tensor, y: torch.Tensor | None) -> Verdict:
         verdict = self.D_run(x, y, with_codes=True)
-        return verdict.scores.float(), None if verdict.codes is None else verdict.codes.float()
+        return Verdict(*(None if part is None else part.float() for part in verdict))
+
+    def _info_loss(self, verdict: Verdict, z: torch.Tensor, rows: slice = slice(None)) -> torch.Tensor:
+        """InfoGAN's code loss on the fakes' rows of a verdict: D reads back the codes G was given."""
+        loss = code_loss(verdict.codes[rows], z, self.cfg.codes) if self.cfg.codes else 0.0
+        if self.cfg.continuous_codes:
+            loss = loss + continuous_loss(verdict.continuous[rows], z, self.cfg.codes)
+        return loss
 
     def _update(self, batches, code_w, ema_w, keep: int) -> dict[str, torch.Tensor]:
         """A D update for each (data rows, z, fake labels) of `batches`, then one G update. Returns the
@@ -187,12 +194,12 @@ class Trainer:
         with self._autocast():
             # One D pass on real and fake together: D has no BatchNorm, so this is exact and faster.
             both_y = torch.cat([real_y, fake_y]) if cfg.conditional else None
-            logits, code_logits = self._judge(torch.cat([real, fake.detach()]), both_y)
-            real_logits, fake_logits = logits.split(real.size(0))
+            verdict = self._judge(torch.cat([real, fake.detach()]), both_y)
+            real_logits, fake_logits = verdict.scores.split(real.size(0))
             loss_d = d_loss(cfg.loss, real_logits, fake_logits)
             stats = {}
-            if cfg.codes:  # D's code head learns to read the code back from the fakes
-                stats["code_loss"] = code_loss(code_logits[real.size(0):], z, cfg.codes)
+            if cfg.codes or cfg.continuous_codes:  # D's code head learns to read the codes back from the fakes
+                stats["code_loss"] = self._info_loss(verdict, z, slice(real.size(0), None))
                 loss_d = loss_d + code_w * stats["code_loss"]
         if self.loss.penalty:
             loss_d = loss_d + cfg.gp_weight * gradient_penalty(self.D, real, fake, fake_y, self.noise)
@@ -209,11 +216,11 @@ class Trainer:
         cfg = self.cfg
         self.D.requires_grad_(self.D_run is not self.D)
         with self._autocast():
-            scores, code_logits = self._judge(fake, fake_y)
-            scores = scores.flatten()
+            verdict = self._judge(fake, fake_y)
+            scores = verdict.scores.flatten()
             loss_g = g_loss(cfg.loss, scores.topk(keep).values if keep < len(scores) else scores)
-            if cfg.codes:  # ...and G learns to draw each code so that it can be read back
-                loss_g = loss_g + code_w * code_loss(code_logits, z, cfg.codes)
+            if cfg.codes or cfg.continuous_codes:  # ...and G learns to draw each code so that it can be read back
+                loss_g = loss_g + code_w * self._info_loss(verdict, z)
         self.opt_g.zero_grad(set_to_none=True)
         loss_g.backward()
         self.D.requires_grad_(True)
@@ -238,7 +245,12 @@ class Trainer:
 
     def quality(self) -> dict:
         """Quick quality numbers of the model a run would export now."""
-        return quick_metrics(self.ema or self.G, self.device)
+        return self._quick_metrics(self.ema or self.G)
+
+    def _quick_metrics(self, model) -> dict:
+        from .evaluate import quick_metrics  # `python -m training.evaluate` must not find it imported
+
+        return quick_metrics(model, self.device)
 
     def state_dict(self) -> dict:
         """Everything a resume needs: step, time, settings, models, optimisers, EMA and RNG states."""
@@ -295,7 +307,7 @@ class Trainer:
         final = copy.deepcopy(self.ema if self.ema is not None else unwrap(self.G))  # training may go on
         recalibrate_batchnorm(final, seed=cfg.seed + 777)
         final.eval()
-        metrics = quick_metrics(final, self.device) if cfg.eval_every else None
+        metrics = self._quick_metrics(final) if cfg.eval_every else None
         command = "\n".join(self.commands)
         card = {"loss": cfg.loss, "steps": self.step_count, "batch_size": cfg.batch_size, "dataset": cfg.dataset,
                 "conditional": cfg.conditional, "training_command": command, "training_time_s": round(wall, 1),

@@ -10,15 +10,15 @@ from ..registry import GANPair, register_model
 
 class Generator(BaseGenerator):
     def __init__(self, latent_dim: int = 100, num_classes: int = 0, channels: int = 1, width: int = 64,
-                 hidden: int = 256, codes: int = 0):
-        super().__init__(latent_dim, num_classes, channels, codes)
+                 hidden: int = 256, codes: int = 0, continuous: int = 0):
+        super().__init__(latent_dim, num_classes, channels, codes, continuous)
         self.label = LabelInput(num_classes, num_classes)
-        self.code = CodeInput(codes)
+        self.code = CodeInput(codes, continuous)
         self.width = width
         # A hidden layer before the projection lets G fold the one Gaussian into ten separate digit
         # clusters; with the projection alone, many samples fell between two digits.
         self.project = nn.Sequential(
-            nn.Linear(latent_dim + self.label.extra + codes, hidden, bias=False),
+            nn.Linear(latent_dim + self.label.extra + self.code.extra, hidden, bias=False),
             nn.BatchNorm1d(hidden),
             nn.ReLU(inplace=True),
             nn.Linear(hidden, 2 * width * 7 * 7, bias=False),
@@ -40,7 +40,7 @@ class Generator(BaseGenerator):
 
 class Discriminator(BaseDiscriminator):
     # No BatchNorm: it would couple samples in a batch and break the WGAN-GP penalty.
-    def __init__(self, num_classes: int = 0, channels: int = 1, width: int = 64, codes: int = 0):
+    def __init__(self, num_classes: int = 0, channels: int = 1, width: int = 64, codes: int = 0, continuous: int = 0):
         super().__init__()
         self.net = nn.Sequential(
             nn.Conv2d(channels, width, 4, 2, 1),  # 28 -> 14
@@ -53,22 +53,29 @@ class Discriminator(BaseDiscriminator):
             nn.Flatten(),
         )
         self.head = ProjectionHead(4 * width * 4 * 4, num_classes)
-        self.code_head = nn.Linear(4 * width * 4 * 4, codes) if codes else None
+        self.codes = codes
+        self.code_head = nn.Linear(4 * width * 4 * 4, codes + continuous) if codes + continuous else None
 
     def judge(self, x: torch.Tensor, labels: torch.Tensor | None = None) -> Verdict:
         h = self.net(x)
-        return Verdict(self.head(h, labels), self.code_head(h) if self.code_head is not None else None)
+        if self.code_head is None:
+            return Verdict(self.head(h, labels))
+        read = self.code_head(h)
+        categorical, continuous = read[:, :self.codes], read[:, self.codes:]
+        return Verdict(self.head(h, labels), categorical if self.codes else None,
+                       continuous if continuous.shape[1] else None)
 
 
 # Hinge loss with a spectrally normalised D kept the ten digits in equal shares; with the
 # non-saturating loss and a free D, the shares drifted apart as training went on.
 @register_model(recipe={"loss": "hinge", "spectral_norm": True})
 def dcgan(latent_dim: int = 100, num_classes: int = 0, channels: int = 1, width: int = 64,
-          hidden: int = 256, codes: int = 0) -> GANPair:
+          hidden: int = 256, codes: int = 0, continuous: int = 0) -> GANPair:
     """Convolutional GAN: G z→hidden→(2w,7,7)→(w,14,14)→(c,28,28); D strided convs 28→14→7→4, then linear.
 
-    `codes` > 0 makes it an InfoGAN: G reads a categorical code out of z, D learns to tell it back."""
+    `codes` > 0 makes it an InfoGAN: G reads a categorical code out of z, D learns to tell it back;
+    `continuous` adds that many continuous codes, uniform in [-1, 1], read from z after it."""
     return GANPair(
-        Generator(latent_dim, num_classes, channels, width, hidden, codes),
-        Discriminator(num_classes, channels, width, codes),
+        Generator(latent_dim, num_classes, channels, width, hidden, codes, continuous),
+        Discriminator(num_classes, channels, width, codes, continuous),
     )
