@@ -66,20 +66,20 @@ def median_ms(fn: Callable[[int], object], repeats: int) -> tuple[float, float]:
 def in_process(model: str, repeats: int) -> list[tuple[str, float, float]]:
     """Median times of the app's plain functions, called directly, each call with a new seed."""
     sys.path.insert(0, str(ROOT))
-    import app
     import gan_models
     import torch
+    from playground import generate, interpolate, models
 
-    generator = app.load_model(model)[1]
+    generator = models.load_model(model)[1]
 
     with torch.inference_mode():
         model_only = median_ms(lambda i: gan_models.generate(generator, 64, i), repeats)
     return [
         (f"model only: gan_models.generate, 64 digits ({model})", *model_only),
-        (f"app.generate: 64-digit grid PNG file ({model})", *median_ms(lambda i: app.generate(model, i, 64), repeats)),
-        (f"app.digits: 64 gallery PNG files ({model})", *median_ms(lambda i: app.digits(model, i, 64), repeats)),
+        (f"app.generate: 64-digit grid PNG file ({model})", *median_ms(lambda i: generate.generate(model, i, 64), repeats)),
+        (f"app.digits: 64 gallery PNG files ({model})", *median_ms(lambda i: generate.digits(model, i, 64), repeats)),
         (f"app.interpolate: 32 frames, strip PNG + GIF ({model})",
-         *median_ms(lambda i: app.interpolate(model, i, i + 1, 32, "slerp"), repeats)),
+         *median_ms(lambda i: interpolate.interpolate(model, i, i + 1, 32, "slerp"), repeats)),
     ]
 
 

@@ -7,6 +7,7 @@ import sys
 import tempfile
 import threading
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Iterator
 
 import gradio as gr
@@ -23,8 +24,12 @@ def app(app_models: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     monkeypatch.setenv("GRADIO_TEMP_DIR", str(tmp_path))
     monkeypatch.delenv("DIGITGAN_MODELS", raising=False)
     import app
+    from playground import card, compare, generate, interpolate, models
 
-    return app
+    return SimpleNamespace(demo=app.demo, generate=generate.generate, digits=generate.digits,
+                           interpolate=interpolate.interpolate, compare=compare.compare,
+                           model_card=card.model_card, model_report=card.model_report, load_model=models.load_model,
+                           gan_models=models.gan_models, models=models)
 
 
 def pixels(path: str) -> np.ndarray:
@@ -81,9 +86,7 @@ def test_a_slow_hub_download_holds_up_no_other_model(app, app_models, tmp_path, 
     shutil.copytree(app_models / "dcgan", fresh / "dcgan")
     monkeypatch.setenv("DIGITGAN_PRETRAINED_DIR", str(fresh))
     monkeypatch.setenv("DIGITGAN_MODELS", "owner/slow")
-    import app_models
-
-    monkeypatch.setattr(app_models, "_failed", {})
+    monkeypatch.setattr(app.models, "_failed", {})
     downloading, release = threading.Event(), threading.Event()
     resolve = app.gan_models.resolve_source
 
@@ -156,12 +159,12 @@ def test_a_models_folder_that_is_missing_or_empty_is_named(app, tmp_path, monkey
 
 def test_model_card_and_digit_pickers(app):
     card, *digits = app.model_card("dcgan")
-    assert "hinge" in card and "python -m training.run --arch dcgan" in card and "| fd | 12.5 |" in card
+    assert "hinge" in card and "python -m training.run --arch dcgan" in card and "<td>fd</td><td>12.5</td>" in card
     assert "1.5 min" in card
     assert all(d["interactive"] is False and d["value"] == "any" for d in digits)
     _, *digits = app.model_card("cdcgan")
     assert all(d["interactive"] is True for d in digits)
-    assert "✅ `stacked-dcgan`" in app.model_report()
+    assert "✅ <code>stacked-dcgan</code>" in app.model_report()
 
 
 BAD_GENERATE = [
@@ -212,7 +215,7 @@ def test_api_names_every_parameter_with_a_default(client):
     endpoints = client.view_api(print_info=False, return_format="dict")["named_endpoints"]
     # the endpoints the README lists, and no others
     assert set(endpoints) == {"/generate", "/digits", "/interpolate", "/compare", "/models", "/model_card",
-                              "/model_card_on_load", "/model_choices", "/random_seed", "/random_seed_a",
+                              "/model_choices", "/random_seed", "/random_seed_a",
                               "/random_seed_b", "/random_seed_compare"}
     expected = {"/generate": ["model", "seed", "n", "digit", "truncation"],
                 "/digits": ["model", "seed", "n", "digit", "truncation"],
@@ -253,7 +256,7 @@ def test_an_unreachable_hub_model_is_reported_and_the_rest_still_work(client):
     report = client.predict(api_name="/models")  # app_url lists a Hub repo while HF_HUB_OFFLINE=1
     failed = re.findall(r"Model '([^']+)' could not be loaded: could not fetch .* Hugging Face Hub", report)
     assert failed == ["digitgan-tests/no-such-model"]
-    assert "✅ `dcgan`" in report
+    assert "✅ <code>dcgan</code>" in report
     with pytest.raises(Exception, match="could not be loaded"):
         client.predict(model=failed[0], api_name="/generate")
     grids, notes = client.predict(seed=0, n=2, api_name="/compare")
