@@ -21,6 +21,13 @@ def _values(text: str) -> list[float]:
         raise argparse.ArgumentTypeError(f"expected numbers separated by commas, such as 0.5,-1; got {text!r}") from None
 
 
+def _missing(folder: Path) -> bool:
+    try:
+        return not folder.exists()
+    except OSError:  # a folder it may not look into: the write says why
+        return False
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m gan_models.sample", description=__doc__.split("\n")[0])
     p.add_argument("--model", required=True, help="model folder, run folder, or Hub repo id owner/name[@revision]")
@@ -44,6 +51,10 @@ def main(argv: list[str] | None = None) -> int:
         device_named(args.device)
     except ValueError as err:
         p.error(str(err))
+    if _missing(out.parent):  # said before the model loads; a mistyped folder is not made
+        print(f"error: the folder {out.parent} of --out does not exist: create it, or choose another path",
+              file=sys.stderr)
+        return 1
     try:
         generator = load_generator(args.model, device=args.device)
         images = generate(generator, args.n, args.seed, args.label, args.truncation, continuous=args.continuous)
@@ -56,7 +67,6 @@ def main(argv: list[str] | None = None) -> int:
               file=sys.stderr)
         return 1
     try:
-        out.parent.mkdir(parents=True, exist_ok=True)
         if out.suffix == ".npy":
             array = images.numpy()
             np.save(out, array[:, 0] if array.shape[1] == 1 else array)

@@ -62,6 +62,14 @@ def test_bad_requests_give_one_line_errors(models, tmp_path, capsys):
     assert "truncation must be positive" in capsys.readouterr().err
 
 
+def test_a_missing_out_folder_is_named_not_made(models, tmp_path, capsys):
+    out = tmp_path / "no" / "such" / "x.png"
+    assert sample_main(["--model", str(models["plain"]), "--out", str(out)]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(f"error: the folder {out.parent} of --out does not exist") and err.count("\n") == 1
+    assert not (tmp_path / "no").exists()
+
+
 def _fake_hub_cache(cache: Path, repo_id: str, model_dir: Path, commit: str, ref: str) -> None:
     """The Hugging Face cache layout: models--owner--name/{refs/<ref>, snapshots/<commit>/...}."""
     repo = cache / f"models--{repo_id.replace('/', '--')}"
