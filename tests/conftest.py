@@ -1,4 +1,4 @@
-"""Shared fixtures: MNIST from ../shared/data when present, tiny models for fast tests."""
+"""Shared fixtures: MNIST from $DIGITGAN_DATA_DIR or ../shared/data, tiny models for fast tests."""
 
 import os
 import socket
@@ -16,12 +16,18 @@ SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 
 @pytest.fixture(scope="session")
 def mnist_dir() -> Path:
-    """The folder holding MNIST/raw/; in CI its absence is a failure, elsewhere a skip."""
-    if (SHARED_DATA / "MNIST" / "raw" / "train-images-idx3-ubyte").exists():
-        return SHARED_DATA
+    """The folder holding MNIST/raw/: $DIGITGAN_DATA_DIR where it is set, else ../shared/data beside the
+    checkout; in CI its absence is a failure, elsewhere a skip."""
+    given = os.environ.get("DIGITGAN_DATA_DIR")
+    folders = [Path(given), SHARED_DATA] if given else [SHARED_DATA]
+    for folder in folders:
+        if (folder / "MNIST" / "raw" / "train-images-idx3-ubyte").exists():
+            return folder
+    looked = " or ".join(str(f) for f in folders)
+    message = f"MNIST not found in {looked}: set DIGITGAN_DATA_DIR to the folder holding MNIST/raw/"
     if os.environ.get("CI") == "true":
-        pytest.fail(f"MNIST is missing from {SHARED_DATA}: CI must run with ../shared beside the checkout")
-    pytest.skip(f"MNIST not found in {SHARED_DATA}")
+        pytest.fail(message)
+    pytest.skip(message)
 
 
 # --- The app (app.py): tiny random-weight models and a running `python app.py` -------------------------
