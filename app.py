@@ -11,7 +11,8 @@ import os
 import gradio as gr
 import torch
 
-from playground import card, compare, generate, interpolate
+from playground import card, compare, generate, interpolate, lab, lab_tab
+from playground.checks import count_inputs
 from playground.models import default_model, forget_session, load_model, model_names, session_of
 
 CONCURRENCY = min(4, os.cpu_count() or 1)  # requests run side by side, one per core, one thread each
@@ -35,6 +36,8 @@ def model_truncation(model: str | None = None, request: gr.Request = None) -> fl
 
 
 def session_closed(request: gr.Request) -> None:
+    """A closed page's Lab run stops and its Lab models go."""
+    lab.end_session(session_of(request))
     forget_session(session_of(request))
 
 
@@ -52,6 +55,8 @@ with gr.Blocks(title="digitgan", analytics_enabled=False, delete_cache=(3600, 36
         digit_a, digit_b, frames = interpolate.build(model, generate.seed_box, generate.DIGIT_CHOICES)
     with gr.Tab("Compare"):
         compare.build(generate.seed_box, generate.truncation_slider)
+    with gr.Tab("Lab"):
+        lab_tab.build(model)
 
     # preprocess=False everywhere: the functions check every input in a sentence naming it. The page
     # opens on no model; the load below picks the default, and the change draws it.
@@ -62,6 +67,7 @@ with gr.Blocks(title="digitgan", analytics_enabled=False, delete_cache=(3600, 36
     demo.load(model_choices, None, model, api_name="model_choices", queue=False)
     demo.load(card.model_report, None, report, api_name="models")
     demo.unload(session_closed)
+    count_inputs(demo)
     # Gradio's queue rebuilds a pandas summary of up to 10,000 past events after every event, for a
     # monitoring page this app leaves off: ms of CPU per request on a server that has run a while.
     os.environ.setdefault("GRADIO_ANALYTICS_CACHE_FREQUENCY", "100")  # read by the queue, made next

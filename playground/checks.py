@@ -2,6 +2,7 @@
 and a bad one becomes a gr.Error with a sentence on what to change."""
 
 import html
+import inspect
 import math
 
 import gradio as gr
@@ -90,3 +91,15 @@ def model_name(value) -> str | None:
     if value is not None and len(value) > MAX_NAME:
         raise user_error(f"A model name is at most {MAX_NAME} characters; got one of {len(value):,}.")
     return value
+
+
+def count_inputs(demo: gr.Blocks) -> None:
+    """Make a call with too few input values a sentence for the caller, not a traceback in the log:
+    Gradio checks the count itself, with a ValueError that it logs in full."""
+    def check(block_fn, inputs) -> None:
+        if len(inputs) < len(block_fn.inputs):
+            names = [p for p in inspect.signature(block_fn.fn).parameters if p != "request"][:len(block_fn.inputs)]
+            raise user_error(f"This endpoint takes {len(block_fn.inputs)} input values ({', '.join(names)}), "
+                             f"one for each, in that order; the call sent {len(inputs)}.")
+
+    demo.validate_inputs = check

@@ -74,9 +74,9 @@ def build(model: gr.Dropdown):
                 button = gr.Button("Generate", variant="primary")
                 variety = gr.Button("Full variety", size="sm")
         with gr.Column(scale=2, min_width=280):
-            grid_image = gr.Image(label="Grid", interactive=False, elem_id="grid", show_label=False)
+            grid_image = gr.Image(label="Grid", interactive=False, elem_id="grid", show_label=False, buttons=[])
     gallery = gr.Gallery(label="Digits", columns=8, height="auto", object_fit="contain", elem_id="digits",
-                         show_label=False)
+                         show_label=False, buttons=[])
     inputs = [model, seed, n, digit, truncation]
 
     def with_digits(event, **api) -> None:

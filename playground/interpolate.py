@@ -55,8 +55,8 @@ def build(model: gr.Dropdown, seed_box, digit_choices) -> tuple[gr.Dropdown, gr.
             button = gr.Button("Interpolate", variant="primary")
         with gr.Column(scale=2, min_width=280):
             animation = gr.Image(label="Animation", type="filepath", interactive=False, height=300,
-                                 elem_id="animation", show_label=False)
-    strip = gr.Image(label="Frames", interactive=False, elem_id="frames", show_label=False)
+                                 elem_id="animation", show_label=False, buttons=[])
+    strip = gr.Image(label="Frames", interactive=False, elem_id="frames", show_label=False, buttons=[])
     button.click(interpolate, [model, seed_a, seed_b, steps, method, digit_a, digit_b], [strip, animation],
                  api_name="interpolate", preprocess=False)
     return digit_a, digit_b, [strip, animation]

@@ -216,7 +216,8 @@ def test_api_names_every_parameter_with_a_default(client):
     # the endpoints the README lists, and no others
     assert set(endpoints) == {"/generate", "/digits", "/interpolate", "/compare", "/models", "/model_card",
                               "/model_choices", "/random_seed", "/random_seed_a",
-                              "/random_seed_b", "/random_seed_compare"}
+                              "/random_seed_b", "/random_seed_compare", "/lab", "/lab_continue", "/lab_stop",
+                              "/lab_reset", "/lab_use_in_generate", "/lab_download"}
     expected = {"/generate": ["model", "seed", "n", "digit", "truncation"],
                 "/digits": ["model", "seed", "n", "digit", "truncation"],
                 "/interpolate": ["model", "seed_a", "seed_b", "steps", "method", "digit_a", "digit_b"]}

@@ -66,3 +66,54 @@ def test_a_grid_that_fails_leaves_no_digits_on_the_page(page, app_url: str):
     page.get_by_role("button", name="Generate", exact=True).click()
     page.wait_for_function("() => document.querySelectorAll('#digits img').length === 0", timeout=30_000)
     page.wait_for_function("() => document.querySelectorAll('#grid img').length === 0", timeout=30_000)
+
+
+OVERLAPS = """(imageSelector) => {
+  // Every visible label, button or toolbar that covers part of an image: none may.
+  const images = [...document.querySelectorAll(imageSelector)];
+  const boxes = images.map(e => e.getBoundingClientRect());
+  const others = [...document.querySelectorAll('button, label, [data-testid="block-label"], .icon-button')]
+    .filter(e => e.offsetParent !== null && !images.some(img => e.contains(img)))  // a thumbnail holds its image
+    .map(e => [e, e.getBoundingClientRect()]);
+  const hit = (a, b) => a.left < b.right - 1 && b.left < a.right - 1 && a.top < b.bottom - 1 && b.top < a.bottom - 1;
+  return others.filter(([e, box]) => box.width > 0 && box.height > 0 && boxes.some(img => hit(img, box)))
+               .map(([e]) => e.outerHTML.slice(0, 120));
+}"""
+
+
+def test_on_a_phone_nothing_covers_the_digits_and_the_model_picker_has_the_width(page, app_url: str):
+    page.set_viewport_size({"width": 390, "height": 844})
+    try:
+        page.goto(app_url)
+        page.wait_for_function("() => document.querySelectorAll('#digits img').length === 16", timeout=30_000)
+        assert page.evaluate(OVERLAPS, "#grid img, #digits img") == []
+        picker = page.get_by_label("Model", exact=True).bounding_box()
+        models = page.locator("#model-list").bounding_box()
+        assert picker["width"] >= 250 and models["y"] >= picker["y"] + picker["height"]  # one above the other
+        page.get_by_role("tab", name="Interpolate").click()
+        page.get_by_role("button", name="Interpolate", exact=True).click()
+        page.wait_for_function("() => document.querySelector('#frames img')?.naturalWidth > 0", timeout=30_000)
+        assert page.evaluate(OVERLAPS, "#frames img, #animation img") == []
+        frames = page.locator("#frames img").bounding_box()
+        assert frames["width"] / 8 >= 80  # 8 frames a row, each at least 80 px wide (the strip scrolls)
+    finally:
+        page.set_viewport_size({"width": 1280, "height": 1000})
+
+
+def test_the_lab_shows_the_grid_change_while_it_trains_then_stops(page, app_url: str):
+    page.goto(app_url)
+    page.get_by_role("tab", name="Lab").click()
+    page.get_by_label("ring").check()
+    page.get_by_role("button", name="Start", exact=True).click()
+    sources = set()
+    for _ in range(60):
+        source = page.evaluate("() => document.querySelector('#lab-picture-a img')?.src")
+        if source:
+            sources.add(source)
+        if len(sources) >= 3:
+            break
+        page.wait_for_timeout(500)
+    assert len(sources) >= 3, "the picture did not change at least twice"
+    page.get_by_role("button", name="Stop", exact=True).click()
+    page.wait_for_function("() => document.querySelector('#lab-status')?.innerText.includes('stopped')",
+                           timeout=30_000)
