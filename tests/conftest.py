@@ -52,16 +52,21 @@ def app_models(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def app_url(app_models: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def app_server_log(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where the server of `app_url` writes its output."""
+    return tmp_path_factory.mktemp("app") / "server.log"
+
+
+@pytest.fixture(scope="session")
+def app_url(app_models: Path, app_server_log: Path) -> Iterator[str]:
     """URL of `python app.py` on a free loopback port, serving `app_models` plus an unreachable Hub repo."""
-    tmp = tmp_path_factory.mktemp("app")
+    tmp, log = app_server_log.parent, app_server_log
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     env = {**os.environ, "DIGITGAN_PRETRAINED_DIR": str(app_models), "DIGITGAN_MODELS": UNREACHABLE_REPO,
            "HF_HUB_OFFLINE": "1", "HF_HOME": str(tmp / "hf"), "GRADIO_TEMP_DIR": str(tmp / "gradio"),
            "GRADIO_SERVER_NAME": "127.0.0.1", "GRADIO_SERVER_PORT": str(port), "GRADIO_ANALYTICS_ENABLED": "False"}
-    log = tmp / "server.log"
     server = subprocess.Popen([sys.executable, "app.py"], cwd=ROOT, env=env, stdout=log.open("w"),
                               stderr=subprocess.STDOUT)
     url, deadline = f"http://127.0.0.1:{port}/", time.monotonic() + 90
