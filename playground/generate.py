@@ -31,7 +31,7 @@ def generate(model: str | None = None, seed: int = 0, n: int = 16, digit: str = 
     """PNG path of a grid of `n` digits from `model`; same inputs, same images. Truncation None is the
     model's own default (its card's), 0 is off."""
     images = _digits(model, seed, n, digit, truncation, request)
-    return save({"grid.png": png(pixels(images, 480))})[0]
+    return save({f"grid-{len(images)}.png": png(pixels(images, 480))})[0]  # the page's gallery reads n here
 
 
 def digits(model: str | None = None, seed: int = 0, n: int = 16, digit: str = "any",
@@ -61,6 +61,24 @@ def truncation_slider(label: str = "Truncation (0 = off)") -> gr.Slider:
     return gr.Slider(0, MAX_TRUNCATION, value=0, step=0.05, label=label, info=TRUNCATION_INFO)
 
 
+# The page's gallery is cut from the grid the browser already has (a CSS sprite per digit): no
+# request and no file per digit. The cells follow gan_models.grid's layout: 28-pixel digits, 2-pixel
+# borders, round(sqrt(n)) to a row; the grid's file name carries n.
+DIGIT_CELLS_JS = """(grid) => {
+  const n = Number((grid?.url ?? "").match(/grid-(\\d+)\\.png/)?.[1] ?? 0);
+  if (!n) return "";
+  const cols = n === 1 ? 1 : Math.min(Math.max(1, Math.round(Math.sqrt(n))), n), rows = Math.ceil(n / cols);
+  const [w, h] = n === 1 ? [28, 28] : [cols * 30 + 2, rows * 30 + 2];
+  const cells = Array.from({length: n}, (_, i) => {
+    const [x, y] = n === 1 ? [0, 0] : [(i % cols) * 30 + 2, Math.floor(i / cols) * 30 + 2];
+    const at = `${w > 28 ? 100 * x / (w - 28) : 0}% ${h > 28 ? 100 * y / (h - 28) : 0}%`;
+    return `<div class="digit" role="img" aria-label="digit ${i + 1}" style="background-image: url('${grid.url}'); ` +
+           `background-size: ${100 * w / 28}% ${100 * h / 28}%; background-position: ${at}"></div>`;
+  });
+  return `<div class="digits">${cells.join("")}</div>`;
+}"""
+
+
 def build(model: gr.Dropdown):
     """The tab's controls, wired; returns `redraw(event)`, which draws the grid and its digits after
     `event`, so that the page never shows another model's digits or none."""
@@ -75,20 +93,25 @@ def build(model: gr.Dropdown):
                 variety = gr.Button("Full variety", size="sm")
         with gr.Column(scale=2, min_width=280):
             grid_image = gr.Image(label="Grid", interactive=False, elem_id="grid", show_label=False, buttons=[])
-    gallery = gr.Gallery(label="Digits", columns=8, height="auto", object_fit="contain", elem_id="digits",
-                         show_label=False, buttons=[])
+    gallery = gr.HTML(elem_id="digits", padding=False)
     inputs = [model, seed, n, digit, truncation]
+    _digits_api(inputs)
 
-    def with_digits(event, **api) -> None:
+    def with_digits(event) -> None:
         """After the grid draws, its digits one by one; after a grid that failed, no grid and no digits."""
-        event.success(digits, inputs, gallery, preprocess=False, **api)
-        event.failure(lambda: (None, None), None, [grid_image, gallery], api_visibility="private", queue=False)
+        event.success(None, grid_image, gallery, js=DIGIT_CELLS_JS, api_visibility="private", queue=False)
+        event.failure(lambda: (None, ""), None, [grid_image, gallery], api_visibility="private", queue=False)
 
-    with_digits(button.click(generate, inputs, grid_image, api_name="generate", preprocess=False), api_name="digits")
+    with_digits(button.click(generate, inputs, grid_image, api_name="generate", preprocess=False))
 
     def redraw(event) -> None:
-        with_digits(event.then(generate, inputs, grid_image, preprocess=False, api_visibility="private"),
-                    api_visibility="private")
+        with_digits(event.then(generate, inputs, grid_image, preprocess=False, api_visibility="private"))
 
     redraw(variety.click(lambda: 0, None, truncation, api_visibility="private", queue=False))
     return redraw, digit, truncation
+
+
+def _digits_api(inputs: list) -> None:
+    """`/digits` for API callers, who may want a file per digit; the page cuts its own from the grid."""
+    files = gr.Gallery(visible=False)
+    gr.Button(visible=False).click(digits, inputs, files, api_name="digits", preprocess=False)

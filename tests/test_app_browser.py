@@ -29,7 +29,7 @@ def page():
 def test_the_page_opens_with_the_default_digits_drawn(page, app_url: str):
     page.goto(app_url)
     page.wait_for_function("() => document.querySelector('#grid img')?.naturalWidth > 0", timeout=30_000)
-    page.wait_for_function("() => document.querySelectorAll('#digits img').length === 16", timeout=30_000)
+    page.wait_for_function("() => document.querySelectorAll('#digits .digit').length === 16", timeout=30_000)
 
 
 def test_clicking_generate_shows_the_grid_then_the_digits(page, app_url: str):
@@ -40,8 +40,11 @@ def test_clicking_generate_shows_the_grid_then_the_digits(page, app_url: str):
     page.wait_for_function("() => document.querySelector('#grid img')?.naturalWidth > 0", timeout=30_000)
     # 16 digits by default: a 4 x 4 grid of 30-pixel cells (2-pixel borders), enlarged to at least 480 pixels
     assert image.evaluate("img => img.naturalWidth") >= 480
-    # Then the gallery, from its own call: one image per digit.
-    page.wait_for_function("() => document.querySelectorAll('#digits img').length === 16", timeout=30_000)
+    # Then the gallery, cut from the same grid file by the page itself: one cell per digit.
+    page.wait_for_function("() => document.querySelectorAll('#digits .digit').length === 16", timeout=30_000)
+    source = image.evaluate("img => img.src")
+    backgrounds = page.locator("#digits .digit").evaluate_all("cells => cells.map(c => getComputedStyle(c).backgroundImage)")
+    assert all(source in background for background in backgrounds)
     assert page.locator(".toast-body.error").count() == 0
 
 
@@ -49,9 +52,9 @@ def test_on_a_phone_every_digit_of_the_gallery_is_in_view(page, app_url: str):
     page.set_viewport_size({"width": 390, "height": 844})
     try:
         page.goto(app_url)
-        page.wait_for_function("() => document.querySelectorAll('#digits img').length === 16", timeout=30_000)
+        page.wait_for_function("() => document.querySelectorAll('#digits .digit').length === 16", timeout=30_000)
         gallery = page.locator("#digits").bounding_box()
-        cells = [cell.bounding_box() for cell in page.locator("#digits .thumbnail-item").all()]
+        cells = [cell.bounding_box() for cell in page.locator("#digits .digit").all()]
     finally:
         page.set_viewport_size({"width": 1280, "height": 1000})
     assert len(cells) == 16
@@ -61,10 +64,10 @@ def test_on_a_phone_every_digit_of_the_gallery_is_in_view(page, app_url: str):
 
 def test_a_grid_that_fails_leaves_no_digits_on_the_page(page, app_url: str):
     page.goto(app_url)
-    page.wait_for_function("() => document.querySelectorAll('#digits img').length === 16", timeout=30_000)
+    page.wait_for_function("() => document.querySelectorAll('#digits .digit').length === 16", timeout=30_000)
     page.get_by_label("Seed", exact=True).first.fill("-5")
     page.get_by_role("button", name="Generate", exact=True).click()
-    page.wait_for_function("() => document.querySelectorAll('#digits img').length === 0", timeout=30_000)
+    page.wait_for_function("() => document.querySelectorAll('#digits .digit').length === 0", timeout=30_000)
     page.wait_for_function("() => document.querySelectorAll('#grid img').length === 0", timeout=30_000)
 
 
@@ -85,8 +88,8 @@ def test_on_a_phone_nothing_covers_the_digits_and_the_model_picker_has_the_width
     page.set_viewport_size({"width": 390, "height": 844})
     try:
         page.goto(app_url)
-        page.wait_for_function("() => document.querySelectorAll('#digits img').length === 16", timeout=30_000)
-        assert page.evaluate(OVERLAPS, "#grid img, #digits img") == []
+        page.wait_for_function("() => document.querySelectorAll('#digits .digit').length === 16", timeout=30_000)
+        assert page.evaluate(OVERLAPS, "#grid img, #digits .digit") == []
         picker = page.get_by_label("Model", exact=True).bounding_box()
         models = page.locator("#model-list").bounding_box()
         assert picker["width"] >= 250 and models["y"] >= picker["y"] + picker["height"]  # one above the other
