@@ -34,7 +34,7 @@ def settings_of(arch, loss, lr_g, lr_d, batch_size, d_steps, ema, spectral_norm,
               "loss": checks.choice(loss, "loss", losses()),
               "lr_g": None if lr_g in (None, 0) else checks.number(lr_g, "generator's learning rate", 1e-6, 1.0),
               "lr_d": None if lr_d in (None, 0) else checks.number(lr_d, "discriminator's learning rate", 1e-6, 1.0),
-              "batch_size": checks.whole_number(batch_size, "batch size", 2, 512),
+              "batch_size": None if batch_size in (None, 0) else checks.whole_number(batch_size, "batch size", 2, 512),
               "d_steps": checks.whole_number(d_steps, "number of D steps per G step", 1, 10),
               "seed": checks.seed(seed), "dataset": checks.choice(dataset, "dataset", DATASETS)}
     for name, value in zip(BOOLEAN, (ema, spectral_norm, conditional)):
@@ -69,12 +69,13 @@ def _new_run(runs: list[dict], points) -> LabRun:
 
 
 def lab(arch: str = "dcgan", loss: str = "ns", lr_g: float | None = None, lr_d: float | None = None,
-        batch_size: int = 32, d_steps: int = 1, ema: bool = True, spectral_norm: bool = False,
+        batch_size: int | None = None, d_steps: int = 1, ema: bool = True, spectral_norm: bool = False,
         conditional: bool = False, seed: int = 0, seconds: float = 60, dataset: str = "mnist",
         compare: str = "none", compare_value: str = "minimax", drawing=None, request: gr.Request = None):
     """Train a run live for `seconds` and stream what it shows, about once a second: grids or points,
     curves, the mode-collapse meter and the run's speed. `compare` names a setting that a second run,
-    trained in lockstep on the same batches and noise, takes as `compare_value`."""
+    trained in lockstep on the same batches and noise, takes as `compare_value`. Learning rates and
+    batch size left out (None or 0) take the trainer's defaults for the loss and the hardware."""
     settings = settings_of(arch, loss, lr_g, lr_d, batch_size, d_steps, ema, spectral_norm, conditional, seed,
                            dataset)
     seconds = checks.number(seconds, "run's length in seconds", 1, lab_seconds())

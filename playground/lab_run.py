@@ -1,6 +1,7 @@
 """A Lab run: one Trainer, or two in lockstep, training on a thread of their own while the page reads
 snapshots of them. Knows nothing of Gradio; playground/lab.py puts it on the page."""
 
+import contextlib
 import math
 import os
 import threading
@@ -8,6 +9,7 @@ import time
 from dataclasses import dataclass, field
 
 import numpy as np
+import torch
 
 TOY_DATASETS = ("ring", "grid", "drawn")
 UPDATE_S = 0.8  # a snapshot at least this often: the page promises an update every second
@@ -25,6 +27,28 @@ def lab_runs() -> int:
     """How many Lab runs train at once on this server ($DIGITGAN_LAB_RUNS; default 1 on 2 cores or fewer)."""
     cores = os.cpu_count() or 1
     return int(os.environ.get("DIGITGAN_LAB_RUNS", 1 if cores <= 2 else max(1, cores // 4)))
+
+
+_active, _threads_before, _threads_lock = 0, 1, threading.Lock()
+
+
+@contextlib.contextmanager
+def _cores_for_training():
+    """The server answers each request on one thread; while Lab runs train, torch's threads are the
+    cores shared out among the runs a server allows (a process-wide setting, put back after the last)."""
+    global _active, _threads_before
+    with _threads_lock:
+        if _active == 0:
+            _threads_before = torch.get_num_threads()
+            torch.set_num_threads(max(_threads_before, (os.cpu_count() or 1) // lab_runs()))
+        _active += 1
+    try:
+        yield
+    finally:
+        with _threads_lock:
+            _active -= 1
+            if _active == 0:
+                torch.set_num_threads(_threads_before)
 
 
 @dataclass
@@ -82,6 +106,10 @@ class LabRun:
         return self.thread is not None and self.thread.is_alive()
 
     def _train(self, seconds: float) -> None:
+        with _cores_for_training():
+            self._train_for(seconds)
+
+    def _train_for(self, seconds: float) -> None:
         start, last, images, why = time.monotonic(), -math.inf, 0, "time's up"
         batch = sum(t.data.batch_size * t.cfg.d_steps for t in self.trainers)
         try:

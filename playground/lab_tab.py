@@ -23,7 +23,8 @@ def _controls() -> dict:
     with gr.Row():
         c["lr_g"] = gr.Number(0, label="G learning rate", info="0: the loss's default", minimum=0)
         c["lr_d"] = gr.Number(0, label="D learning rate", info="0: the loss's default", minimum=0)
-        c["batch_size"] = gr.Number(32, label="Batch size", precision=0, minimum=2, maximum=512)
+        c["batch_size"] = gr.Number(0, label="Batch size", info="0: the trainer's default here", precision=0,
+                                    minimum=0, maximum=512)
         c["d_steps"] = gr.Number(1, label="D steps per G step", precision=0, minimum=1, maximum=10)
     with gr.Row():
         c["ema"] = gr.Checkbox(True, label="EMA of G")

@@ -108,7 +108,7 @@ def test_use_in_generate_and_download_give_a_loadable_model(mnist_lab, tmp_path)
 @pytest.mark.parametrize("kwargs, message", [
     ({"arch": "nope"}, "The architecture must be"),
     ({"loss": "x" * 10_000}, "The loss must be"),
-    ({"batch_size": 0}, "batch size must be a whole number from 2 to 512"),
+    ({"batch_size": 1}, "batch size must be a whole number from 2 to 512"),
     ({"lr_g": -1}, "generator's learning rate must be a number"),
     ({"seconds": 10**9}, "run's length in seconds must be a number from 1 to"),
     ({"compare": "loss", "compare_value": "nope"}, "cannot train"),
