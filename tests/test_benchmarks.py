@@ -1,4 +1,5 @@
-"""The benchmark scripts: bad settings get a sentence before any training starts; short runs print their tables."""
+"""The benchmark scripts: bad settings get a sentence before any training starts; short runs print their tables;
+truncation.py's rule and the model cards it writes."""
 
 import re
 import runpy
@@ -19,6 +20,8 @@ BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
     ("time_to_quality.py", ["--arch", "mlp", "--width", "32"], "'mlp' has no width setting"),
     ("train_speed.py", ["--arch", "dcgn"], "invalid choice: 'dcgn'"),
     ("train_speed.py", ["--width", "0"], "--width must be at least 1"),
+    ("truncation.py", ["--truncations", "1", "0"], "--truncations must be numbers above 0"),
+    ("truncation.py", ["--n", "5"], "--n must be at least"),
 ])
 def test_bad_settings_are_a_sentence_not_a_traceback(script, args, message, monkeypatch, capsys):
     monkeypatch.setattr("sys.argv", [script, *args])
@@ -65,3 +68,35 @@ def test_app_latency_times_the_start_up_and_the_requests(app_models, tmp_path, m
     requests = re.search(r"\| requests \| (\d+) \|", out)
     assert startup and float(startup.group(1)) > 0
     assert requests and int(requests.group(1)) > 0 and "| errors | 0 |" in out
+
+
+def test_truncation_picks_the_most_precise_truncation_that_keeps_the_recall():
+    pick = runpy.run_path(str(BENCHMARKS / "truncation.py"))["pick_default"]
+    rows = [{"truncation": None, "precision": 0.70, "recall": 0.70, "fd": 16.0},
+            {"truncation": 2.0, "precision": 0.75, "recall": 0.66, "fd": 30.0},
+            {"truncation": 1.0, "precision": 0.90, "recall": 0.40, "fd": 200.0}]
+    assert pick(rows, 0.05) == 2.0  # FD is not what it weighs
+    assert pick(rows, 0.01) is None and pick(rows, 0.5) == 1.0
+    rows[1]["precision"] = 0.70
+    assert pick(rows, 0.05) is None  # a tie keeps the full variety
+
+
+def test_truncation_writes_each_card_s_default(mnist_dir, tmp_path, capsys):
+    """A short run over a tiny digit model and a tiny Stacked MNIST one: the table, then the cards."""
+    from gan_models import create_model, save_generator
+
+    models = [save_generator(create_model("dcgan", width=8, **kwargs).generator.eval(), tmp_path / name,
+                             {"loss": "ns"}, "# a model\n\n## Use\n\nload it\n")
+              for name, kwargs in (("digits", {}), ("stacked", {"channels": 3}))]
+    main = runpy.run_path(str(BENCHMARKS / "truncation.py"))["main"]
+    assert main(["--models", *map(str, models), "--n", "100", "--truncations", "1", "--data-dir", str(mnist_dir),
+                 "--update-cards"]) == 0
+    table = [line for line in capsys.readouterr().out.splitlines() if line.startswith("| digits")]
+    marked = [line.split("|")[2].strip() for line in table if line.endswith("| ✓ |")]  # off, or 1
+    assert len(table) == 2 and len(marked) == 1
+    digits, stacked = ((m / "README.md").read_text() for m in models)
+    assert f"default_truncation: {'null' if marked == ['off'] else '1.0'}" in digits
+    assert "default_truncation: null" in stacked and "Stacked MNIST is scored by modes and KL" in stacked
+    for card in (digits, stacked):
+        assert card.count("## Truncation") == 1 and "Truncation 0 gives full variety." in card
+        assert card.index("## Truncation") < card.index("## Use")

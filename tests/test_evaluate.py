@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from gan_models import create_model, save_generator
+from gan_models import create_model, load_generator, save_generator
 from training import evaluate
 from training.data import DataNotFoundError
 from training.evaluate import main, quick_metrics
@@ -122,6 +122,21 @@ def test_cli_writes_json_with_every_key(mnist_dir, tmp_path, capsys):
     assert len(scores["hist"]) == 10 and sum(scores["hist"]) == pytest.approx(1.0, abs=1e-4)
     assert "label_accuracy" not in scores
     assert "precision" in capsys.readouterr().out
+
+
+def test_cli_scores_a_model_at_a_truncation(mnist_dir, tmp_path, capsys):
+    data, model = str(mnist_dir), tiny_model(tmp_path / "g")
+    for name, extra in (("off.json", []), ("cut.json", ["--truncation", "0.5"])):
+        assert main(["--model", model, "--n", "200", "--json", str(tmp_path / name), "--data-dir", data, *extra]) == 0
+    off, cut = (json.loads((tmp_path / name).read_text()) for name in ("off.json", "cut.json"))
+    assert "truncation" not in off and cut["truncation"] == 0.5 and cut["fd"] != off["fd"]
+    generator = load_generator(model)
+    assert evaluate.evaluate_generator(generator, 200, data_dir=data, truncation=0.5)["fd"] == cut["fd"]
+    for args, message in ((["--model", model, "--truncation", "0"], "--truncation must be a number above 0"),
+                          (["--real", "--truncation", "1"], "leave it out with --real")):
+        with pytest.raises(SystemExit):
+            main(args)
+        assert message in capsys.readouterr().err
 
 
 def test_cli_conditional_reports_label_accuracy(mnist_dir, tmp_path):

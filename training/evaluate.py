@@ -4,6 +4,7 @@
     python -m training.evaluate --real --data-dir ../shared/data          # the floor: real digits
     python -m training.evaluate --stacked --model runs/stacked --data-dir ../shared/data
     python -m training.evaluate --stacked --real --data-dir ../shared/data
+    python -m training.evaluate --model pretrained/dcgan --truncation 1.5  # as the app draws it at 1.5
 
 Features are the 128-d penultimate layer of training/assets/mnist_classifier.safetensors; the
 reference is the MNIST test set.
@@ -17,6 +18,7 @@ reference is the MNIST test set.
   label_accuracy  conditional models: share classified as the digit they were asked for
 Stacked MNIST (VEEGAN / PacGAN protocol, 26,000 samples): each channel is classified on its own;
   modes counts the digit triples (of 1000) seen at least once, kl is the triple histogram's KL to uniform.
+--truncation T scores a model as the app draws it at that truncation (latent values beyond ±T redrawn).
 """
 
 import argparse
@@ -87,12 +89,13 @@ def _classifier_device(generator: nn.Module) -> torch.device:
     return next(generator.parameters()).device
 
 
-def evaluate_generator(generator: nn.Module, n: int = 10_000, seed: int = 0, data_dir: str | None = None) -> dict:
-    """Single-digit metrics of `n` samples against the MNIST test set."""
+def evaluate_generator(generator: nn.Module, n: int = 10_000, seed: int = 0, data_dir: str | None = None,
+                       truncation: float | None = None) -> dict:
+    """Single-digit metrics of `n` samples, drawn at `truncation` (None: off), against the MNIST test set."""
     if getattr(generator, "channels", 1) != 1:
         raise ValueError("this is a Stacked MNIST generator (3 channels): evaluate it with --stacked")
     clf = load_classifier(device=_classifier_device(generator))
-    images = generate(generator, n, seed)
+    images = generate(generator, n, seed, truncation=truncation)
     return _against_test_set(clf, images, data_dir, seed, labels_for(generator, n, None))  # as generate drew them
 
 
@@ -106,8 +109,10 @@ def evaluate_real(n: int = 10_000, seed: int = 0, data_dir: str | None = None,
 
 
 def evaluate_stacked(generator: nn.Module | None, n: int = STACKED_N, seed: int = 0,
-                     data_dir: str | None = None, device: torch.device | str = "cpu") -> dict:
-    """Stacked MNIST modes and KL of a 3-channel generator, or of random real triples when it is None."""
+                     data_dir: str | None = None, device: torch.device | str = "cpu",
+                     truncation: float | None = None) -> dict:
+    """Stacked MNIST modes and KL of a 3-channel generator (its samples drawn at `truncation`), or of
+    random real triples when it is None."""
     if generator is None:
         clf = load_classifier(device=device)
         digits, _ = load_mnist(data_dir, train=True)
@@ -118,7 +123,7 @@ def evaluate_stacked(generator: nn.Module | None, n: int = STACKED_N, seed: int 
             raise ValueError("--stacked needs a Stacked MNIST generator (3 channels); this one has "
                              f"{getattr(generator, 'channels', 1)}: leave out --stacked")
         clf = load_classifier(device=_classifier_device(generator))
-        images = generate(generator, n, seed)
+        images = generate(generator, n, seed, truncation=truncation)
     return stacked_scores(clf, images)
 
 
@@ -157,7 +162,7 @@ def format_table(results: dict) -> str:
     return "\n".join(lines)
 
 
-def main(argv: list[str] | None = None) -> int:
+def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m training.evaluate", description=__doc__.split("\n")[0],
                                 formatter_class=argparse.RawDescriptionHelpFormatter,
                                 epilog="\n".join(__doc__.split("\n")[1:]))
@@ -167,14 +172,24 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--stacked", action="store_true", help="Stacked MNIST: modes of 1000 and KL over 3 channels")
     p.add_argument("--n", type=int, help=f"samples to score (default 10000; {STACKED_N} with --stacked)")
     p.add_argument("--seed", type=int, default=0, help="random seed for the samples and the real subsets")
+    p.add_argument("--truncation", type=float, metavar="T",
+                   help="draw the samples with latent values beyond ±T redrawn (default: no truncation)")
     p.add_argument("--json", help="also write the results to this JSON file")
     p.add_argument("--data-dir", help=data_dir_help())
     p.add_argument("--device", default="cpu", help="torch device for the generator and the classifier")
     p.add_argument("--update-card", action="store_true",
                    help="also write the results into the model folder's card (README.md)")
-    args = p.parse_args(argv)
+    return p
+
+
+def checked_n(p: argparse.ArgumentParser, args: argparse.Namespace) -> int:
+    """The number of samples to score, once every setting is known to be usable (else argparse's error)."""
     if args.update_card and (args.real or not Path(args.model).is_dir()):
         p.error("--update-card needs --model to be a local model or run folder")
+    if args.truncation is not None and args.real:
+        p.error("--truncation applies to a model's samples: leave it out with --real")
+    if args.truncation is not None and not args.truncation > 0:  # NaN fails too
+        p.error("--truncation must be a number above 0 (leave it out for none)")
     try:
         device_named(args.device)
     except ValueError as err:
@@ -188,17 +203,29 @@ def main(argv: list[str] | None = None) -> int:
         p.error(f"--n must be at least {MIN_N}")
     if args.real and not args.stacked and n > 60_000:
         p.error("--real has 60,000 training digits: use --n 60000 or fewer")
+    return n
 
+
+def score(args: argparse.Namespace, n: int) -> dict:
+    """The results the command prints: what was scored, how, and its scores."""
+    generator = None if args.real else load_generator(args.model, device=args.device)
+    if args.stacked:
+        scores = evaluate_stacked(generator, n, args.seed, args.data_dir, args.device, args.truncation)
+    elif generator is None:
+        scores = evaluate_real(n, args.seed, args.data_dir, args.device)
+    else:
+        scores = evaluate_generator(generator, n, args.seed, args.data_dir, args.truncation)
+    source = "real MNIST training digits" if args.real else args.model
+    drawn = {"truncation": args.truncation} if args.truncation is not None else {}
+    return {"source": source, "stacked": args.stacked, "n": n, "seed": args.seed, **drawn, **scores}
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = build_parser()
+    args = p.parse_args(argv)
+    n = checked_n(p, args)
     try:
-        generator = None if args.real else load_generator(args.model, device=args.device)
-        if args.stacked:
-            scores = evaluate_stacked(generator, n, args.seed, args.data_dir, args.device)
-        elif generator is None:
-            scores = evaluate_real(n, args.seed, args.data_dir, args.device)
-        else:
-            scores = evaluate_generator(generator, n, args.seed, args.data_dir)
-        source = "real MNIST training digits" if args.real else args.model
-        results = {"source": source, "stacked": args.stacked, "n": n, "seed": args.seed, **scores}
+        results = score(args, n)
         print(format_table(results))
         if args.update_card:  # before --json: a mistyped --json path then leaves the card updated
             folder = resolve_source(args.model)

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import matplotlib
 from huggingface_hub import ModelCard
+from huggingface_hub.utils import yaml_dump
 
 matplotlib.use("Agg")  # files only: no display needed
 import matplotlib.pyplot as plt  # noqa: E402
@@ -79,11 +80,30 @@ def metrics_section(metrics: dict) -> str:
     return "\n".join(["## Metrics", "", "| metric | value |", "| --- | --- |", *rows, ""])
 
 
+def replace_section(text: str, title: str, section: str) -> str:
+    """A card's Markdown with its "## title" section replaced by `section`, or `section` put before
+    "## Use" where there was none."""
+    text = re.sub(rf"^## {re.escape(title)}\n.*?(?=^## |\Z)", "", text, flags=re.S | re.M).rstrip("\n") + "\n"
+    return text.replace("## Use", section + "\n## Use", 1) if "## Use" in text else text + "\n" + section
+
+
 def update_card_metrics(folder: Path, metrics: dict) -> None:
     """Put `metrics` into a model folder's card: the YAML `quality` field and the Metrics table."""
     card = ModelCard.load(folder / "README.md")
     card.data.quality = {k: v for k, v in metrics.items() if not isinstance(v, (dict, str, bool))}
-    text = re.sub(r"^## Metrics\n.*?(?=^## |\Z)", "", card.text, flags=re.S | re.M).rstrip("\n") + "\n"
-    section = metrics_section(metrics)
-    text = text.replace("## Use", section + "\n## Use", 1) if "## Use" in text else text + "\n" + section
+    text = replace_section(card.text, "Metrics", metrics_section(metrics))
     ModelCard(f"---\n{card.data.to_yaml()}\n---\n{text}").save(folder / "README.md")
+
+
+def update_card_truncation(folder: Path, truncation: float | None, why: str) -> None:
+    """Put a model's default truncation into its card: the YAML `default_truncation` field (null: none)
+    and a "## Truncation" section that says it, `why`, and that 0 gives full variety."""
+    card = ModelCard.load(folder / "README.md")
+    data = {**card.data.to_dict(), "default_truncation": truncation}
+    shown = (f"at truncation {truncation:g} (latent values beyond ±{truncation:g} redrawn)" if truncation
+             else "untruncated")
+    section = (f"## Truncation\n\nThe app draws this model's digits {shown} by default: {why}. "
+               "Truncation 0 gives full variety.\n")
+    text = replace_section(card.text, "Truncation", section)
+    # Written as text: ModelCard would dump its YAML again, and drop the null.
+    (folder / "README.md").write_text(f"---\n{yaml_dump(data, sort_keys=False).strip()}\n---\n{text}")
