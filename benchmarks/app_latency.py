@@ -3,6 +3,7 @@
     python benchmarks/app_latency.py                        # 16 clients for 20 s
     python benchmarks/app_latency.py --clients 4 --duration 5 --repeats 10
     python benchmarks/app_latency.py --floor                # also a Gradio app that does nothing
+    python benchmarks/app_latency.py --lab ../shared/data   # also with a Lab run training beside it
 
 Uses the bundled models in pretrained/ when there are any, else random-weight DCGANs (full width)
 written to a temporary folder. The server is `python app.py` on a free loopback port, stopped at the end.
@@ -172,6 +173,20 @@ def load_test(url: str, server_pid: int, model: str, clients: int, duration: flo
     return LoadResult(latencies, len(errors), server_cpu, client_cpu, wall)
 
 
+def start_lab(url: str, seconds: float):
+    """A Lab run of the page's defaults training on the server, once its first update has come back."""
+    from gradio_client import Client
+
+    client = Client(url, verbose=False, download_files=False, analytics_enabled=False)
+    job = client.submit(arch="dcgan", seconds=seconds, api_name="/lab")
+    deadline = time.monotonic() + 120
+    while not job.outputs() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    if not job.outputs():
+        raise RuntimeError(f"the Lab run sent no update within 120 s: {job.status()}")
+    return job
+
+
 def percentile(values: list[float], q: float) -> float:
     """The `q` quantile of `values` (nearest rank), NaN when there are none."""
     return sorted(values)[min(len(values) - 1, int(q * len(values)))] if values else float("nan")
@@ -184,12 +199,14 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--duration", type=float, default=20, help="seconds the load test runs")
     p.add_argument("--n", type=int, default=16, help="digits per request in the load test")
     p.add_argument("--endpoint", default="/generate", choices=["/generate", "/digits"],
-                   help="/generate: the grid; /digits: the gallery's one file per digit, which the UI asks for next")
+                   help="/generate: the grid (the page cuts its gallery from it); /digits: a file per digit, for API callers")
     p.add_argument("--repeats", type=int, default=30, help="repeats behind each in-process median")
     p.add_argument("--model", default=None, help="model name (default: the app's default model)")
     p.add_argument("--floor", action="store_true",
                    help="also load-test a Gradio app whose function does nothing, with the app's queue settings: "
                         "what Gradio and the clients cost on this machine")
+    p.add_argument("--lab", metavar="DATA_DIR", default=None,
+                   help="also load-test the app while one Lab run trains on MNIST from DATA_DIR")
     args = p.parse_args(argv)
 
     with tempfile.TemporaryDirectory(prefix="digitgan-bench-") as tmp:
@@ -212,6 +229,8 @@ def main(argv: list[str] | None = None) -> int:
 
         load = functools.partial(serve_and_load, tmp=Path(tmp), model=model, args=args)
         results = [(f"`python app.py`, {args.endpoint}, n={args.n}", load(ROOT / "app.py"))]
+        if args.lab:
+            results.append(("the same, a Lab run training beside it", load(ROOT / "app.py", lab=args.lab)))
         if args.floor:
             noop = Path(tmp) / "noop_app.py"
             concurrency, status_update_s = app_queue_settings()
@@ -240,14 +259,21 @@ def app_queue_settings() -> tuple[int, float]:
     return app.CONCURRENCY, app.STATUS_UPDATE_S
 
 
-def serve_and_load(script: Path, tmp: Path, model: str, args: argparse.Namespace) -> LoadResult:
-    """Start `script` as a server, run the load test against it, stop it; the load test's results."""
+def serve_and_load(script: Path, tmp: Path, model: str, args: argparse.Namespace,
+                   lab: str | None = None) -> LoadResult:
+    """Start `script` as a server, run the load test against it (beside a Lab run training on MNIST
+    from the folder `lab`, if given), stop it; the load test's results."""
     port, began = free_port(), time.perf_counter()
-    server = start_server(script, dict(os.environ), port, tmp / f"{script.stem}.log")
+    env = {**os.environ, **({"DIGITGAN_DATA_DIR": str(Path(lab).resolve())} if lab else {})}
+    server = start_server(script, env, port, tmp / f"{script.stem}.log")
     startup = time.perf_counter() - began
+    url = f"http://127.0.0.1:{port}/"
     try:
-        return load_test(f"http://127.0.0.1:{port}/", server.pid, model, args.clients, args.duration, args.n,
-                         args.endpoint)._replace(startup=startup)
+        training = start_lab(url, args.duration + 60) if lab else None
+        result = load_test(url, server.pid, model, args.clients, args.duration, args.n, args.endpoint)
+        if training is not None:
+            training.cancel()
+        return result._replace(startup=startup)
     finally:
         server.terminate()
         try:
