@@ -2,6 +2,7 @@
 meter, as the values of its components (in the order of OUTPUTS)."""
 
 import math
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -82,14 +83,33 @@ def drawn_points(drawing, n: int = 400) -> np.ndarray:
     """Up to `n` points (x, y) where a sketch has ink, y upwards; a sentence if it has none."""
     from .checks import user_error
 
-    layers = drawing.get("composite") if isinstance(drawing, dict) else drawing
-    image = np.asarray(layers) if layers is not None else np.zeros((0, 0))
+    image = _sketch(drawing)
     if image.ndim == 3:
         ink = image[..., 3] > 0 if image.shape[2] == 4 else image.mean(2) < 128
     else:
-        ink = image < 128 if image.size else np.zeros((0, 0), bool)
+        ink = image < 128
     rows, cols = np.nonzero(ink)
     if len(rows) == 0:
         raise user_error("The drawing is empty: draw a few strokes or blobs for the points to learn.")
     pick = np.linspace(0, len(rows) - 1, min(n, len(rows))).round().astype(int)
     return np.stack([cols[pick], -rows[pick]], 1).astype(np.float32)
+
+
+def _sketch(drawing) -> np.ndarray:
+    """The sketchpad's picture as an array: given as one (a direct call), or as the page sends it
+    (the composite's file, which must be one Gradio took in as an upload)."""
+    from gradio.utils import get_upload_folder
+    from PIL import Image
+
+    from .checks import user_error
+
+    composite = drawing.get("composite") if isinstance(drawing, dict) else drawing
+    if isinstance(composite, dict):
+        path = Path(str(composite.get("path", ""))).resolve()
+        if not path.is_relative_to(Path(get_upload_folder()).resolve()) or not path.is_file():
+            raise user_error("The drawing must come from the page's sketchpad (an uploaded image).")
+        with Image.open(path) as picture:
+            return np.asarray(picture.convert("RGBA"))
+    if composite is None:
+        raise user_error("Draw the points first: the 'drawn' dataset learns the sketchpad's strokes.")
+    return np.asarray(composite)

@@ -137,3 +137,15 @@ def test_the_lab_streams_through_gradio_client_and_stops(app_url: str):
     assert len(seen) >= 2 and time.monotonic() - start < 25
     assert all(Path(update[1]).exists() for update in seen)  # every update carries the picture
     assert "stopped" in seen[-1][0]
+
+
+def test_drawn_points_train_and_a_drawing_from_elsewhere_is_refused(lab, tmp_path):
+    sketch = np.zeros((240, 240, 4), dtype=np.uint8)
+    sketch[50:60, 40:200, 3] = 255  # a bar and a blob
+    sketch[150:190, 100:140, 3] = 255
+    *_, last = lab.lab(dataset="drawn", drawing={"composite": sketch}, seconds=2, request=Request("drawn"))
+    assert "Gaussians covered" in last[0] and last[1].shape == (256, 256, 3)
+    with pytest.raises(gr.Error, match="drawing is empty"):
+        next(lab.lab(dataset="drawn", drawing={"composite": np.zeros((50, 50, 4), np.uint8)}))
+    with pytest.raises(gr.Error, match="must come from the page's sketchpad"):
+        next(lab.lab(dataset="drawn", drawing={"composite": {"path": "/etc/hostname"}}))
