@@ -1,7 +1,9 @@
 """What a GAN is: the architecture registry, latent maths, sampling and Hub-format weights."""
 
 from .contract import Discriminator, Generator, Verdict
+from .drawing import scribble_warning, to_mnist
 from .hub import ModelLoadError, load_generator, read_card, resolve_source, save_generator, unwrap
+from .invert import Inversion, Recipe, invert, invert_steps
 from .latent import MAX_SEED, check_seed, continuous_codes, latent_code, lerp, sample_latents, slerp, with_continuous
 from .registry import GANPair, create_model, list_models, model_config, register_model, training_recipe
 from .sampling import device_named, generate, grid, to_array, to_pil, to_uint8
@@ -12,5 +14,5 @@ __all__ = [
     "Discriminator", "GANPair", "Generator", "Verdict", "MAX_SEED", "ModelLoadError", "check_seed", "create_model", "device_named", "generate", "grid",
     "continuous_codes", "latent_code", "lerp", "with_continuous", "list_models", "load_generator", "model_config", "read_card", "register_model",
     "sample_latents", "training_recipe", "resolve_source", "save_generator", "slerp", "to_array", "to_pil",
-    "to_uint8", "unwrap",
+    "to_uint8", "unwrap", "Inversion", "Recipe", "invert", "invert_steps", "scribble_warning", "to_mnist",
 ]

@@ -9,7 +9,8 @@ import torch
 from PIL import Image
 
 from gan_models import create_model, generate, save_generator
-from gan_models.invert import MAX_RESTARTS, MAX_STEPS, Recipe, invert, invert_steps, main, starts
+from gan_models.invert import MAX_RESTARTS, MAX_STEPS, Recipe, invert, invert_steps, starts
+from gan_models.invert.__main__ import main
 
 QUICK = Recipe(steps=40, restarts=4, search_steps=10)
 

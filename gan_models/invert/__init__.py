@@ -1,14 +1,9 @@
-"""Finding a digit in a generator's latent space: the latent (and label weights) whose image is closest.
-
-    python -m gan_models.invert --model pretrained/cdcgan --images digits.npy --out recon.npy
-    python -m gan_models.invert --model pretrained/dcgan --images drawing.png --out side-by-side.png
-"""
+"""Finding a digit in a generator's latent space: the latent (and label weights) whose image is
+closest. Its command line is in __main__.py: `python -m gan_models.invert --help`."""
 
 import argparse
 import math
-import sys
 from dataclasses import dataclass, field, fields
-from pathlib import Path
 from typing import Iterator, NamedTuple
 
 import numpy as np
@@ -16,10 +11,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .drawing import read_digits
-from .hub import ModelLoadError, load_generator
-from .latent import check_seed, sample_latents, whole
-from .sampling import device_named, grid, to_pil, to_uint8
+from ..latent import check_seed, sample_latents, whole
+from ..sampling import to_uint8
 
 MAX_STEPS = 1000  # the most optimisation steps one call may take: a shared server's bound on its cost
 MAX_RESTARTS = 32  # the most random starts one call may try
@@ -229,68 +222,3 @@ def add_recipe_flags(parser: argparse.ArgumentParser) -> None:
 def recipe_from(args: argparse.Namespace) -> Recipe:
     """The Recipe that add_recipe_flags' flags name, or a ValueError naming a setting beyond its bound."""
     return check_recipe(Recipe(**{s.name: getattr(args, s.name) for s in fields(Recipe)}))
-
-
-def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="python -m gan_models.invert", description=__doc__.split("\n")[0])
-    p.add_argument("--model", required=True, help="model folder, run folder, or Hub repo id owner/name[@revision]")
-    p.add_argument("--images", required=True, nargs="+", metavar="FILE",
-                   help="digits to find: .npy files of uint8 (N, 28, 28) MNIST-style digits, taken as they are, "
-                        "and image files (.png, .jpg, ...) of one drawing each, in any size and colours, made "
-                        "MNIST-style first; all in the order given")
-    p.add_argument("--out", required=True,
-                   help=".npy for the reconstructions as uint8 (N, 28, 28); .png for a grid of each input "
-                        "beside its reconstruction")
-    p.add_argument("--latents", default=None,
-                   help=".npy for the latents (N, latent_dim); .npz for the latents as z and, for a "
-                        "conditional model, the label weights (N, classes) as labels")
-    p.add_argument("--seed", type=int, default=0, help="random seed of the starts; the same seed gives the same result")
-    add_recipe_flags(p)
-    p.add_argument("--device", default="cpu", help="torch device to invert on")
-    return p
-
-
-def main(argv: list[str] | None = None) -> int:
-    p = _parser()
-    args = p.parse_args(argv)
-    out, latents = Path(args.out), args.latents and Path(args.latents)
-    if out.suffix not in {".npy", ".png"}:
-        p.error("--out must end in .npy (an array) or .png (a grid)")
-    if latents and latents.suffix not in {".npy", ".npz"}:
-        p.error("--latents must end in .npy (the latents) or .npz (latents and label weights)")
-    try:
-        recipe = recipe_from(args)
-        digits = np.concatenate([read_digits(path) for path in args.images])
-        generator = load_generator(args.model, device=device_named(args.device))
-        result = invert(generator, digits, args.seed, recipe)
-    except (ModelLoadError, ValueError) as err:
-        print(f"error: {err}", file=sys.stderr)
-        return 1
-    try:
-        _write(out, latents, digits, result)
-    except OSError as err:  # a folder of that name, a file where a folder should be, no permission, a full disk
-        print(f"error: cannot write {err.filename} ({err.strerror or err}): choose another path", file=sys.stderr)
-        return 1
-    print(f"wrote {len(digits)} reconstructions to {out} (mean distance {result.losses.mean():.4f})")
-    return 0
-
-
-def _write(out: Path, latents: Path | None, digits: np.ndarray, result: Inversion) -> None:
-    out.parent.mkdir(parents=True, exist_ok=True)
-    if out.suffix == ".npy":
-        np.save(out, result.images.numpy())
-    else:  # each input beside its reconstruction, eight pairs to a row
-        pairs = torch.stack([torch.from_numpy(digits), result.images], 1).reshape(-1, 1, 28, 28)
-        to_pil(grid(pairs, nrow=2 * min(8, len(digits)))).save(out)
-    if latents is None:
-        return
-    latents.parent.mkdir(parents=True, exist_ok=True)
-    z = result.latents.numpy().astype(np.float32)
-    if latents.suffix == ".npy":
-        np.save(latents, z)
-    else:
-        np.savez(latents, z=z, **({} if result.labels is None else {"labels": result.labels.numpy()}))
-
-
-if __name__ == "__main__":
-    sys.exit(main())
