@@ -13,8 +13,9 @@ from safetensors import SafetensorError
 from safetensors.torch import load_file, save
 from torch import nn
 
-from .registry import create_model
+from .registry import create_model, model_family
 from .sampling import device_named
+from .translators import Translator, create_translator
 
 WEIGHTS, CONFIG, CARD = "model.safetensors", "config.json", "README.md"
 HUB_FILES = [WEIGHTS, CONFIG, CARD, "*.png"]
@@ -66,19 +67,59 @@ def card_defaults(config: dict) -> dict:
 def load_generator(source: str | Path, device: torch.device | str = "cpu") -> nn.Module:
     """Load a generator from a local folder (a model folder or a run folder with `model/`)
     or a Hub repo id `owner/name[@revision]`. Returns it in eval mode."""
+    return _load(source, device, "gan")
+
+
+def load_translator(source: str | Path, device: torch.device | str = "cpu") -> Translator:
+    """Load a translator (both directions, A → B and B → A) as `load_generator` loads a generator."""
+    return _load(source, device, "translator")
+
+
+_BUILDERS = {"gan": lambda name, **kw: create_model(name, **kw).generator,
+             "translator": lambda name, **kw: create_translator(name, **kw).translator}
+_LOADERS = {"gan": "load_generator", "translator": "load_translator"}
+_KINDS = {"gan": "GAN generator", "translator": "translator"}
+
+
+def _load(source: str | Path, device: torch.device | str, family: str) -> nn.Module:
+    """The model of `family` in `source`, built through the registry and loaded strictly, in eval mode."""
     device = device_named(device) if isinstance(device, str) else device  # "gpu", or CUDA where there is none
     folder = resolve_source(source)
     config = read_config(folder)
     kwargs = {k: v for k, v in config.items() if k != "architecture"}
     try:
-        generator = create_model(config["architecture"], **kwargs).generator
+        found = model_family(config["architecture"])
+        if found != family:
+            raise ModelLoadError(f"{folder} holds a {_KINDS[found]} ({config['architecture']}), not a "
+                                 f"{_KINDS[family]}: load it with gan_models.{_LOADERS[found]}")
+        model = _BUILDERS[family](config["architecture"], **kwargs)
+    except ModelLoadError:
+        raise
     except ValueError as err:  # an unknown architecture or argument: the message lists the known ones
         raise ModelLoadError(f"{folder / CONFIG}: {err}") from None
     except (TypeError, RuntimeError) as err:  # a value the layers refuse, such as a negative or fractional size
         raise ModelLoadError(f"{folder / CONFIG}: cannot build a {config['architecture']!r} model from "
                              f"{kwargs} ({err})") from None
-    load_strict(generator, folder / WEIGHTS)
-    return generator.to(device).eval()
+    load_strict(model, folder / WEIGHTS)
+    return model.to(device).eval()
+
+
+def save_translator(translator: nn.Module, folder: str | Path, card: dict | None = None, card_body: str = "") -> Path:
+    """Write a translator (both generators; not the discriminators) as `save_generator` writes a generator."""
+    defaults = {"pipeline_tag": "image-to-image",
+                "tags": ["gan", "mnist", "digitgan", unwrap(translator).config["architecture"], "image-to-image",
+                         "unpaired-image-translation"]}
+    return save_generator(translator, folder, {**defaults, **(card or {})}, card_body)
+
+
+def is_translator(folder: str | Path) -> bool:
+    """Whether the model folder's config.json names a registered translator; False where it cannot be
+    read, so that such a folder is still offered as a generator, with its load error."""
+    try:
+        config = json.loads((Path(folder) / CONFIG).read_text())
+        return model_family(config["architecture"]) == "translator"
+    except (OSError, ValueError, TypeError, KeyError):  # unreadable, not JSON, no such field, unregistered
+        return False
 
 
 def resolve_source(source: str | Path) -> Path:

@@ -1,4 +1,5 @@
-"""Architecture registry: a plain dict of factories, filled by the `@register_model` decorator."""
+"""Architecture registry: a plain dict of factories, filled by the `@register_model` decorator (GANs) and
+by `@register_translator` (translators, gan_models.translators)."""
 
 import inspect
 from typing import Callable, NamedTuple
@@ -9,6 +10,7 @@ from .contract import check_pair
 
 _MODELS: dict[str, Callable[..., "GANPair"]] = {}
 _RECIPES: dict[str, dict] = {}
+_FAMILIES: dict[str, str] = {}  # name -> family; an entry without one is a GAN
 
 
 class GANPair(NamedTuple):
@@ -22,13 +24,25 @@ def register_model(fn: Callable[..., GANPair] | None = None, *, recipe: dict | N
     `@register_model(recipe={"loss": "hinge"})` also names the training settings that suit the
     architecture; `training.run` uses them where the command line leaves a setting out.
     """
-    def add(fn: Callable[..., GANPair]) -> Callable[..., GANPair]:
+    return register(fn, recipe=recipe, family="gan")
+
+
+def register(fn: Callable | None = None, *, recipe: dict | None = None, family: str):
+    """Register a factory of model `family`: "gan" (`register_model`) or "translator" (`register_translator`)."""
+    def add(fn: Callable) -> Callable:
         if fn.__name__ in _MODELS:
             raise ValueError(f"architecture {fn.__name__!r} is registered twice")
         _MODELS[fn.__name__] = fn
         _RECIPES[fn.__name__] = dict(recipe or {})
+        _FAMILIES[fn.__name__] = family
         return fn
     return add if fn is None else add(fn)
+
+
+def model_family(name: str) -> str:
+    """The family of architecture `name`: "gan" (a GANPair) or "translator" (gan_models.translators)."""
+    _factory(name)
+    return _FAMILIES.get(name, "gan")
 
 
 def training_recipe(name: str) -> dict:
@@ -38,7 +52,12 @@ def training_recipe(name: str) -> dict:
 
 
 def list_models() -> list[str]:
-    """Names of the registered architectures, sorted."""
+    """Names of the registered GAN architectures, sorted: what draws digits from noise."""
+    return sorted(name for name in _MODELS if _FAMILIES.get(name, "gan") == "gan")
+
+
+def list_architectures() -> list[str]:
+    """Names of every registered architecture, GANs and translators, sorted: what `training.run` trains."""
     return sorted(_MODELS)
 
 
@@ -60,6 +79,9 @@ def create_model(name: str, **kwargs) -> GANPair:
     Both modules get a `config` attribute (architecture name + every argument) so that
     weights can be saved together with what is needed to rebuild them.
     """
+    if model_family(name) != "gan":
+        raise ValueError(f"architecture {name!r} is a {model_family(name)}, not a GAN: build it with "
+                         f"gan_models.create_{model_family(name)} (GAN architectures: {', '.join(list_models())})")
     config = model_config(name, **kwargs)
     pair = _factory(name)(**kwargs)
     check_pair(name, *pair)
@@ -68,8 +90,13 @@ def create_model(name: str, **kwargs) -> GANPair:
     return pair
 
 
+def factory(name: str) -> Callable:
+    """The factory registered as `name`; a ValueError lists the known names."""
+    return _factory(name)
+
+
 def _factory(name: str) -> Callable[..., GANPair]:
     if name not in _MODELS:
-        known = ", ".join(list_models())
+        known = ", ".join(list_architectures())
         raise ValueError(f"unknown architecture {name!r}; known architectures: {known}")
     return _MODELS[name]
