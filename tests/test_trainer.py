@@ -172,3 +172,29 @@ def test_no_import_cycle_among_the_training_modules():
         return any(n == target or (n not in seen and reaches(n, target, (*seen, n))) for n in graph.get(start, ()))
 
     assert not [m for m in graph if reaches(m, m)]
+
+
+def test_lr_g_and_lr_d_reach_their_optimisers_and_decay_from_their_own_base(tmp_path, mnist_dir):
+    shared = Trainer(small(tmp_path, mnist_dir, lr=3e-4))
+    assert [g["lr"] for g in shared.opt_g.param_groups + shared.opt_d.param_groups] == [3e-4, 3e-4]
+    apart = Trainer(small(tmp_path, mnist_dir, lr=3e-4, lr_g=1e-4, lr_d=4e-4, steps=4, lr_decay=1.0))
+    assert (apart.opt_g.param_groups[0]["lr"], apart.opt_d.param_groups[0]["lr"]) == (1e-4, 4e-4)
+    for _ in range(3):  # the third step sets its rates half-way through a run that decays over all of it
+        apart.step()
+    assert apart.opt_g.param_groups[0]["lr"] == pytest.approx(0.5e-4)
+    assert apart.opt_d.param_groups[0]["lr"] == pytest.approx(2e-4)
+    assert "--lr-g" in build_parser().format_help() and "lr G 0.0001 D 0.0004" in apart.describe()
+
+
+def test_a_checkpoint_from_before_lr_g_and_lr_d_resumes_at_its_shared_rate(tmp_path, mnist_dir):
+    trainer = Trainer(small(tmp_path, mnist_dir, lr=3e-4))
+    trainer.step()
+    state = trainer.state_dict()
+    for key in ("lr_g", "lr_d"):
+        del state["config"][key]
+    torch.save(state, tmp_path / "old.pt")
+    assert Trainer.load(tmp_path / "old.pt").opt_d.param_groups[0]["lr"] == 3e-4
+    trainer.save(tmp_path / "new.pt")
+    from training.checkpoint import CheckpointMismatch
+    with pytest.raises(CheckpointMismatch, match="lr_d: checkpoint 0.0003 vs now 0.001"):
+        Trainer.load(tmp_path / "new.pt", lr_d=1e-3)

@@ -10,8 +10,8 @@ import torch
 
 # A resumed run must match the checkpoint on these settings: they shape the weights from the first step.
 RESUME_MUST_MATCH = ("arch", "conditional", "loss", "dataset", "batch_size", "seed", "d_steps", "latent_dim",
-                     "width", "codes", "continuous_codes", "code_weight", "code_fade", "ema", "ema_decay", "lr", "betas", "gp_weight",
-                     "spectral_norm")
+                     "width", "codes", "continuous_codes", "code_weight", "code_fade", "ema", "ema_decay", "lr",
+                     "lr_g", "lr_d", "betas", "gp_weight", "spectral_norm")
 # These it may change (to train on, or to settle at the end); the model card then gives each part's command.
 RESUME_MAY_CHANGE = ("steps", "epochs", "time_limit", "lr_decay", "top_k", "precision")
 # With those two, the settings a resumed run keeps when its command leaves them out; the ones for the
@@ -77,6 +77,8 @@ def saved_settings(ckpt: dict, config_class) -> dict:
     saved = {k: ckpt["config"].get(k, defaults[k]) for k in RESUME_MUST_MATCH + RESUME_MAY_CHANGE}
     if saved["betas"] is not None:
         saved["betas"] = tuple(saved["betas"])
+    for key in ("lr_g", "lr_d"):  # from before each network had its own rate: the shared one
+        saved[key] = saved["lr"] if saved[key] is None else saved[key]
     return saved
 
 

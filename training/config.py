@@ -42,6 +42,8 @@ class TrainConfig:
     batch_size: int | None = setting(None, "images per step and process (default: 16 or 32 on a CPU, 128 on a GPU)")
     lr: float | None = setting(None, "Adam's learning rate (default: the loss's, scaled by batch and width; "
                                      "see docs)")
+    lr_g: float | None = setting(None, "the generator's learning rate (default: --lr)")
+    lr_d: float | None = setting(None, "the discriminator's learning rate (default: --lr)")
     betas: tuple[float, float] | None = setting(None, "Adam's decay rates (default: the loss's)", nargs=2,
                                                 metavar=("BETA1", "BETA2"))
     lr_decay: float | None = setting(None, "closing share of the run over which the learning rate falls "
@@ -118,7 +120,7 @@ def _check_ranges(cfg: TrainConfig) -> None:
     for name in _COUNTS:
         if getattr(cfg, name) is not None and getattr(cfg, name) < 1:
             raise ValueError(f"{name} must be at least 1; got {getattr(cfg, name)}")
-    for name in ("epochs", "time_limit", "lr", "code_weight", "checkpoint_seconds"):
+    for name in ("epochs", "time_limit", "lr", "lr_g", "lr_d", "code_weight", "checkpoint_seconds"):
         if getattr(cfg, name) is not None and not 0 < getattr(cfg, name) < math.inf:  # NaN fails too
             raise ValueError(f"{name} must be a number above 0; got {getattr(cfg, name)}")
     if not cfg.resume:  # a resume takes its checkpoint's seed, which older versions let exceed the range

@@ -77,3 +77,6 @@ def resolve_defaults(cfg) -> None:
     check(cfg)
     if cfg.lr is None:
         cfg.lr = default_lr(cfg)
+    # Each network's rate follows the shared one unless given: two-timescale runs set them apart.
+    cfg.lr_g = cfg.lr if cfg.lr_g is None else cfg.lr_g
+    cfg.lr_d = cfg.lr if cfg.lr_d is None else cfg.lr_d

@@ -78,10 +78,10 @@ class Trainer:
         self.graphs = cfg.cuda_graphs and graphable(cfg, self.device)
         fused = self.device.type in ("cuda", "cpu")  # one kernel for the whole Adam update
         # A captured step replays what it recorded, so a learning rate that changes must be a device tensor.
-        lr = (lambda: torch.tensor(cfg.lr, device=self.device)) if self.graphs else (lambda: cfg.lr)
-        self.opt_g = torch.optim.Adam(self.G.parameters(), lr=lr(), betas=cfg.betas, fused=fused,
+        lr = (lambda rate: torch.tensor(rate, device=self.device)) if self.graphs else (lambda rate: rate)
+        self.opt_g = torch.optim.Adam(self.G.parameters(), lr=lr(cfg.lr_g), betas=cfg.betas, fused=fused,
                                       capturable=self.graphs)
-        self.opt_d = torch.optim.Adam(self.D.parameters(), lr=lr(), betas=cfg.betas, fused=fused,
+        self.opt_d = torch.optim.Adam(self.D.parameters(), lr=lr(cfg.lr_d), betas=cfg.betas, fused=fused,
                                       capturable=self.graphs)
 
     def _wrap(self) -> None:
@@ -105,8 +105,9 @@ class Trainer:
         """What the run trains on what, for its first line: speed depends on the hardware and bf16."""
         cfg = self.cfg
         model = f"{cfg.arch} (width {cfg.width})" if cfg.width else cfg.arch
+        lr = f"lr {cfg.lr:.3g}" if cfg.lr_g == cfg.lr_d == cfg.lr else f"lr G {cfg.lr_g:.3g} D {cfg.lr_d:.3g}"
         return (f"training {model} on {describe_device(self.device)}, {'bf16 autocast' if self.bf16 else 'fp32'}, "
-                f"batch {cfg.batch_size}, lr {cfg.lr:.3g}, into {cfg.out}")
+                f"batch {cfg.batch_size}, {lr}, into {cfg.out}")
 
     def seconds(self) -> float:
         """Seconds of training so far, the parts before a resume included: a time limit counts them all."""
@@ -150,7 +151,8 @@ class Trainer:
         seconds = self.seconds()
         settled, code_w = settling(step, self.total, seconds, cfg), code_weight(step, self.total, seconds, cfg)
         if cfg.lr_decay:
-            set_lr((self.opt_d, self.opt_g), cfg.lr * (1 - settled))
+            set_lr((self.opt_d,), cfg.lr_d * (1 - settled))
+            set_lr((self.opt_g,), cfg.lr_g * (1 - settled))
         batches = [(self.data.indices(step * cfg.d_steps + i), *self._noise(self.data.batch_size))
                    for i in range(cfg.d_steps)]
         if self._graphed is not None:
