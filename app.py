@@ -11,7 +11,7 @@ import os
 import gradio as gr
 import torch
 
-from playground import card, compare, generate, interpolate, lab, lab_tab
+from playground import card, codes, compare, generate, interpolate, lab, lab_tab
 from playground.checks import count_inputs
 from playground.models import default_model, forget_session, load_model, model_names, session_of
 
@@ -50,9 +50,10 @@ with gr.Blocks(title="digitgan", analytics_enabled=False, delete_cache=(3600, 36
     with gr.Accordion("Model card", open=False):
         card_panel = gr.HTML()
     with gr.Tab("Generate"):
-        redraw, digit, truncation = generate.build(model)
+        redraw, digit, truncation, generate_codes = generate.build(model)
     with gr.Tab("Interpolate"):
-        digit_a, digit_b, frames = interpolate.build(model, generate.seed_box, generate.DIGIT_CHOICES)
+        digit_a, digit_b, frames, interpolate_codes = interpolate.build(model, generate.seed_box,
+                                                                        generate.DIGIT_CHOICES)
     with gr.Tab("Compare"):
         compare.build(generate.seed_box, generate.truncation_slider)
     with gr.Tab("Lab"):
@@ -64,6 +65,8 @@ with gr.Blocks(title="digitgan", analytics_enabled=False, delete_cache=(3600, 36
                           preprocess=False)
     redraw(chosen.then(model_truncation, model, truncation, api_visibility="private", preprocess=False))
     model.change(lambda: (None, None), None, frames, api_visibility="private", queue=False)  # another model's frames go
+    model.change(codes.show_for, model, generate_codes, api_visibility="private", queue=False)
+    model.change(codes.show_with_sweep, model, interpolate_codes, api_visibility="private", queue=False)
     demo.load(model_choices, None, model, api_name="model_choices", queue=False)
     demo.load(card.model_report, None, report, api_name="models")
     demo.unload(session_closed)

@@ -7,7 +7,7 @@ import torch
 
 import gan_models
 
-from . import checks
+from . import checks, codes
 from .card import default_truncation
 from .checks import MAX_DIGITS, MAX_TRUNCATION
 from .images import pixels, png, save
@@ -17,30 +17,34 @@ DIGIT_CHOICES = ["any"] + [str(d) for d in range(10)]
 TRUNCATION_INFO = "redraws latent values beyond ±t: cleaner, more typical digits, less variety"
 
 
-def _digits(model, seed, n, digit, truncation, request: gr.Request | None) -> torch.Tensor:
+def _digits(model, seed, n, digit, truncation, continuous, request: gr.Request | None) -> torch.Tensor:
     name, generator, folder = load_model(model, session_of(request))
     seed, n = checks.seed(seed), checks.whole_number(n, "number of digits", 1, MAX_DIGITS)
     label = checks.digit(digit, generator, name)
     t = default_truncation(folder) if truncation is None else checks.truncation(truncation)
+    fixed = codes.check(continuous, generator)
     with torch.inference_mode():
-        return gan_models.generate(generator, n, seed, label, t)
+        return gan_models.generate(generator, n, seed, label, t, continuous=fixed)
 
 
 def generate(model: str | None = None, seed: int = 0, n: int = 16, digit: str = "any",
-             truncation: float | None = None, request: gr.Request = None) -> str:
+             truncation: float | None = None, continuous: list[float] | None = None,
+             request: gr.Request = None) -> str:
     """PNG path of a grid of `n` digits from `model`; same inputs, same images. Truncation None is the
-    model's own default (its card's), 0 is off."""
-    images = _digits(model, seed, n, digit, truncation, request)
+    model's own default (its card's), 0 is off; `continuous` sets an InfoGAN's continuous codes of
+    every digit (one value from -1 to 1 per code; None: each digit its own)."""
+    images = _digits(model, seed, n, digit, truncation, continuous, request)
     return save({f"grid-{len(images)}.png": png(pixels(images, 480))})[0]  # the page's gallery reads n here
 
 
 def digits(model: str | None = None, seed: int = 0, n: int = 16, digit: str = "any",
-           truncation: float | None = None, request: gr.Request = None) -> list[str]:
+           truncation: float | None = None, continuous: list[float] | None = None,
+           request: gr.Request = None) -> list[str]:
     """PNG paths of the grid's digits one by one, for the gallery: the same inputs give the same digits.
 
     A call of its own, after the grid: each file costs the server more than the model does (Gradio
     checks and serves every file), so the grid, which most callers want, does not wait for them."""
-    images = _digits(model, seed, n, digit, truncation, request)
+    images = _digits(model, seed, n, digit, truncation, continuous, request)
     return save({f"{i}.png": png(pixels(image, 112)) for i, image in enumerate(images)})
 
 
@@ -88,13 +92,15 @@ def build(model: gr.Dropdown):
             n = gr.Slider(1, MAX_DIGITS, value=16, step=1, precision=0, label="Number of digits")
             digit = gr.Dropdown(DIGIT_CHOICES, value="any", label="Digit", info="conditional models only")
             truncation = truncation_slider("Truncation (0 = off: full variety)")
+            continuous, sliders, fixed = codes.build()
             with gr.Row():
                 button = gr.Button("Generate", variant="primary")
                 variety = gr.Button("Full variety", size="sm")
         with gr.Column(scale=2, min_width=280):
             grid_image = gr.Image(label="Grid", interactive=False, elem_id="grid", show_label=False, buttons=[])
     gallery = gr.HTML(elem_id="digits", padding=False)
-    inputs = [model, seed, n, digit, truncation]
+    inputs = [model, seed, n, digit, truncation, continuous]
+    codes.wire(model, continuous, sliders, fixed)
     _digits_api(inputs)
 
     def with_digits(event) -> None:
@@ -108,7 +114,7 @@ def build(model: gr.Dropdown):
         with_digits(event.then(generate, inputs, grid_image, preprocess=False, api_visibility="private"))
 
     redraw(variety.click(lambda: 0, None, truncation, api_visibility="private", queue=False))
-    return redraw, digit, truncation
+    return redraw, digit, truncation, [fixed, *sliders]
 
 
 def _digits_api(inputs: list) -> None:

@@ -44,8 +44,8 @@ def _controls() -> dict:
 def _view() -> list:
     status = gr.Markdown("No run yet.", elem_id="lab-status")
     with gr.Row():
-        picture_a = gr.Image(label="Run A", interactive=False, elem_id="lab-picture-a", height=280)
-        picture_b = gr.Image(label="Run B", interactive=False, elem_id="lab-picture-b", height=280)
+        picture_a = gr.Image(label="Run A", interactive=False, elem_id="lab-picture-a", height=280, format="png")
+        picture_b = gr.Image(label="Run B", interactive=False, elem_id="lab-picture-b", height=280, format="png")
     with gr.Row():
         losses = gr.LinePlot(x="step", y="value", color="curve", label="Losses", height=220)
         verdicts = gr.LinePlot(x="step", y="value", color="curve", label="Mean D(x) and D(G(z))",

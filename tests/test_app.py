@@ -218,9 +218,10 @@ def test_api_names_every_parameter_with_a_default(client):
                               "/model_choices", "/random_seed", "/random_seed_a",
                               "/random_seed_b", "/random_seed_compare", "/lab", "/lab_continue", "/lab_stop",
                               "/lab_reset", "/lab_use_in_generate", "/lab_download"}
-    expected = {"/generate": ["model", "seed", "n", "digit", "truncation"],
-                "/digits": ["model", "seed", "n", "digit", "truncation"],
-                "/interpolate": ["model", "seed_a", "seed_b", "steps", "method", "digit_a", "digit_b"]}
+    expected = {"/generate": ["model", "seed", "n", "digit", "truncation", "continuous"],
+                "/digits": ["model", "seed", "n", "digit", "truncation", "continuous"],
+                "/interpolate": ["model", "seed_a", "seed_b", "steps", "method", "digit_a", "digit_b", "continuous",
+                                 "sweep"]}
     for api_name, names in expected.items():
         parameters = endpoints[api_name]["parameters"]
         assert [p["parameter_name"] for p in parameters] == names
@@ -262,3 +263,24 @@ def test_an_unreachable_hub_model_is_reported_and_the_rest_still_work(client):
         client.predict(model=failed[0], api_name="/generate")
     grids, notes = client.predict(seed=0, n=2, api_name="/compare")
     assert len(grids) == 3 and failed[0] in notes
+
+
+def test_an_infogan_s_continuous_codes_are_set_and_swept(app, app_models, tmp_path, monkeypatch):
+    folder = tmp_path / "models"
+    generator = app.gan_models.create_model("dcgan", width=8, codes=10, continuous=2).generator
+    app.gan_models.save_generator(generator, folder / "info")
+    monkeypatch.setenv("DIGITGAN_PRETRAINED_DIR", str(folder))
+    from playground import codes
+
+    one, other = (pixels(app.generate("info", seed=1, n=4, continuous=[c, 0.0])) for c in (-1.0, 1.0))
+    assert not np.array_equal(one, other)
+    assert np.array_equal(one, pixels(app.generate("info", seed=1, n=4, continuous=[-1.0, 0.0])))
+    strip, _ = app.interpolate("info", 3, 4, 8, sweep=1)
+    assert strip != app.interpolate("info", 3, 4, 8)[0]
+    assert [u["visible"] for u in codes.show_for("info")] == [True, True, True, False, False]
+    for bad, message in (([0.5], "has 2 continuous codes; got 1 value"), ([2, 0], "from -1 to 1"),
+                         ("0.5", "must be a list of numbers")):
+        with pytest.raises(gr.Error, match=message):
+            app.generate("info", continuous=bad)
+    with pytest.raises(gr.Error, match="code to sweep must be a whole number from 0 to 2"):
+        app.interpolate("info", sweep=3)

@@ -108,8 +108,9 @@ def test_the_lab_shows_the_grid_change_while_it_trains_then_stops(page, app_url:
     page.get_by_role("tab", name="Lab").click()
     page.get_by_label("ring").check()
     page.get_by_role("button", name="Start", exact=True).click()
+    page.wait_for_function("() => document.querySelector('#lab-picture-a img')?.src", timeout=90_000)
     sources = set()
-    for _ in range(60):
+    for _ in range(120):
         source = page.evaluate("() => document.querySelector('#lab-picture-a img')?.src")
         if source:
             sources.add(source)

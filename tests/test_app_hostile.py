@@ -97,7 +97,7 @@ def _post(url: str, api: str, data: list) -> str:
 
 def test_a_rest_call_with_too_few_inputs_is_a_sentence(app_url: str):
     answer = _post(app_url, "generate", ["dcgan"])
-    assert "This endpoint takes 5 input values (model, seed, n, digit, truncation)" in answer
+    assert "This endpoint takes 6 input values (model, seed, n, digit, truncation, continuous)" in answer
 
 
 VALUES = [None, True, -1, 0, 1, 3, 10**30, -1e308, float("nan"), 0.5, "", "dcgan", "any", "7", "lerp", "ring",
