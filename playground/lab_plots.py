@@ -2,7 +2,6 @@
 meter, as the values of its components (in the order of OUTPUTS)."""
 
 import math
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -82,8 +81,9 @@ def empty() -> tuple:
 def drawn_points(drawing, n: int = 400) -> np.ndarray:
     """Up to `n` points (x, y) where a sketch has ink, y upwards; a sentence if it has none."""
     from .checks import user_error
+    from .images import sketch
 
-    image = _sketch(drawing)
+    image = sketch(drawing, "Draw the points first: the 'drawn' dataset learns the sketchpad's strokes.")
     if image.ndim == 3:
         ink = image[..., 3] > 0 if image.shape[2] == 4 else image.mean(2) < 128
     else:
@@ -93,23 +93,3 @@ def drawn_points(drawing, n: int = 400) -> np.ndarray:
         raise user_error("The drawing is empty: draw a few strokes or blobs for the points to learn.")
     pick = np.linspace(0, len(rows) - 1, min(n, len(rows))).round().astype(int)
     return np.stack([cols[pick], -rows[pick]], 1).astype(np.float32)
-
-
-def _sketch(drawing) -> np.ndarray:
-    """The sketchpad's picture as an array: given as one (a direct call), or as the page sends it
-    (the composite's file, which must be one Gradio took in as an upload)."""
-    from gradio.utils import get_upload_folder
-    from PIL import Image
-
-    from .checks import user_error
-
-    composite = drawing.get("composite") if isinstance(drawing, dict) else drawing
-    if isinstance(composite, dict):
-        path = Path(str(composite.get("path", ""))).resolve()
-        if not path.is_relative_to(Path(get_upload_folder()).resolve()) or not path.is_file():
-            raise user_error("The drawing must come from the page's sketchpad (an uploaded image).")
-        with Image.open(path) as picture:
-            return np.asarray(picture.convert("RGBA"))
-    if composite is None:
-        raise user_error("Draw the points first: the 'drawn' dataset learns the sketchpad's strokes.")
-    return np.asarray(composite)
