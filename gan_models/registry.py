@@ -97,6 +97,7 @@ def factory(name: str) -> Callable:
 
 def _factory(name: str) -> Callable[..., GANPair]:
     if name not in _MODELS:
-        known = ", ".join(list_architectures())
+        others = [a for a in list_architectures() if a not in list_models()]
+        known = ", ".join(list_models()) + (f" (translators: {', '.join(others)})" if others else "")
         raise ValueError(f"unknown architecture {name!r}; known architectures: {known}")
     return _MODELS[name]
