@@ -39,9 +39,8 @@ def ink_map(image) -> np.ndarray:
     """Ink (H, W) in [0, 1] of a drawing: 1 where it differs most from its background, the colour that
     holds most of its border; on a transparent canvas, the ink is what is painted."""
     pixels = _as_float(image)
-    grey, alpha = _grey(pixels[..., :3]), pixels[..., 3] if pixels.shape[-1] in (2, 4) else None
-    if pixels.shape[-1] == 2:
-        grey = pixels[..., 0]
+    alpha = pixels[..., -1] if pixels.shape[-1] in (2, 4) else None
+    grey = _grey(pixels[..., :3] if pixels.shape[-1] >= 3 else pixels[..., :1])
     if alpha is not None and np.median(_border(alpha)) < 0.5:
         return alpha  # a sketchpad's strokes on a transparent canvas: their colour does not matter
     if alpha is not None:
@@ -77,7 +76,7 @@ def _as_float(image) -> np.ndarray:
 def _grey(rgb: np.ndarray) -> np.ndarray:
     if rgb.shape[-1] == 1:
         return rgb[..., 0]
-    return rgb[..., :3] @ np.array([0.299, 0.587, 0.114])  # ITU-R 601 luma, as PIL's convert("L")
+    return rgb @ np.array([0.299, 0.587, 0.114])  # ITU-R 601 luma, as PIL's convert("L")
 
 
 def _border(values: np.ndarray) -> np.ndarray:

@@ -51,6 +51,7 @@ def drawings(digit: np.ndarray) -> dict:
         "as is": digit, "shifted": shifted, "off-centre on a big canvas": canvas,
         "dark on light": Image.fromarray(255 - canvas), "float grey": digit / 255.0,
         "RGB": np.repeat(255 - digit[..., None], 3, axis=2), "transparent RGBA": transparent,
+        "grey and alpha": np.dstack([np.zeros_like(digit), digit]),
         "thick": large.filter(ImageFilter.MaxFilter(31)),
         "thin": large.point(lambda v: 255 * (v > 128)).filter(ImageFilter.MinFilter(11)),
     }
@@ -66,7 +67,7 @@ def test_drawings_become_mnist_digits(digits):
             assert out.max() == 255, name
             assert THIN <= stroke_width(out / 255) <= THICK, name
             assert correlation(out, digit, blur=2) > 0.7, name
-            if name in {"as is", "shifted", "dark on light", "RGB", "transparent RGBA"}:
+            if name in {"as is", "shifted", "dark on light", "RGB", "transparent RGBA", "grey and alpha"}:
                 assert correlation(out, digit) > 0.9, name
 
 
