@@ -11,7 +11,7 @@ import os
 import gradio as gr
 import torch
 
-from playground import card, codes, compare, generate, interpolate, lab, lab_tab
+from playground import card, codes, compare, draw_tab, generate, interpolate, lab, lab_tab
 from playground.checks import count_inputs
 from playground.models import default_model, forget_session, load_model, model_names, session_of
 
@@ -45,7 +45,7 @@ with gr.Blocks(title="digitgan", analytics_enabled=False, delete_cache=(3600, 36
     gr.Markdown("# digitgan\nHandwritten digits drawn by GANs trained on MNIST. Same inputs, same digits.")
     with gr.Row(elem_id="model-row"):
         model = gr.Dropdown(model_names(), value=None, label="Model", allow_custom_value=True, min_width=240,
-                            info="for Generate and Interpolate; Compare draws from every model")
+                            info="for Generate, Interpolate and Draw; Compare draws from every model")
         report = gr.HTML("Loading models…", elem_id="model-list", min_height=0)
     with gr.Accordion("Model card", open=False):
         card_panel = gr.HTML()
@@ -56,6 +56,8 @@ with gr.Blocks(title="digitgan", analytics_enabled=False, delete_cache=(3600, 36
                                                                         generate.DIGIT_CHOICES)
     with gr.Tab("Compare"):
         compare.build(generate.seed_box, generate.truncation_slider)
+    with gr.Tab("Draw"):
+        draw_tab.build(model)
     with gr.Tab("Lab"):
         lab_tab.build(model)
 

@@ -6,6 +6,7 @@ import inspect
 import math
 
 import gradio as gr
+import pydantic
 from torch import nn
 
 import gan_models
@@ -94,12 +95,20 @@ def model_name(value) -> str | None:
 
 
 def count_inputs(demo: gr.Blocks) -> None:
-    """Make a call with too few input values a sentence for the caller, not a traceback in the log:
-    Gradio checks the count itself, with a ValueError that it logs in full."""
+    """Make a call with too few input values, or a value of the wrong shape for its component, a
+    sentence for the caller: Gradio checks both itself, with errors that it logs in full."""
     def check(block_fn, inputs) -> None:
+        names = [p for p in inspect.signature(block_fn.fn).parameters if p != "request"][:len(block_fn.inputs)]
         if len(inputs) < len(block_fn.inputs):
-            names = [p for p in inspect.signature(block_fn.fn).parameters if p != "request"][:len(block_fn.inputs)]
             raise user_error(f"This endpoint takes {len(block_fn.inputs)} input values ({', '.join(names)}), "
                              f"one for each, in that order; the call sent {len(inputs)}.")
+        for name, block, value in zip(names, block_fn.inputs, inputs):
+            model = getattr(block, "data_model", None)
+            if value is not None and model is not None:
+                try:
+                    model.model_validate(value)
+                except pydantic.ValidationError:
+                    raise user_error(f"The {name} must be what a page's {type(block).__name__.lower()} sends "
+                                     f"(the API page shows its shape); got {shown(value)}.") from None
 
     demo.validate_inputs = check
