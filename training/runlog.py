@@ -40,9 +40,13 @@ class RunLog:
         self.window = (time.monotonic(), trainer.step_count)
 
     def checkpoint_due(self, step: int, logging: bool) -> bool:
-        """Every --checkpoint-every steps, and at a logging step once --checkpoint-seconds have passed
-        (decided on every rank alike), so a kill loses little even on a slow, shared machine."""
-        late = logging and dist.any_rank(time.monotonic() - self.saved_at > self.cfg.checkpoint_seconds)
+        """Every --checkpoint-every steps, and once --checkpoint-seconds have passed, so a kill loses
+        little even on a slow, shared machine. Under torchrun the clock is read at logging steps only:
+        the ranks must agree, and that takes a collective."""
+        if logging or not dist.is_distributed():
+            late = dist.any_rank(time.monotonic() - self.saved_at > self.cfg.checkpoint_seconds)
+        else:
+            late = False
         return step % self.cfg.checkpoint_every == 0 or late
 
     def record(self, trainer, numbers: dict) -> None:

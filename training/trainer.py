@@ -20,8 +20,8 @@ import torch
 from gan_models import Verdict, create_model, grid, sample_latents, save_generator, to_array, to_pil, to_uint8, unwrap
 
 from . import distributed as dist
-from .checkpoint import (CheckpointMismatch, check_resumable, load_optimizer, read_checkpoint, rng_state,
-                         save_checkpoint, set_rng_state)
+from .checkpoint import (CheckpointMismatch, check_resumable, load_optimizer, read_checkpoint, resumed_settings,
+                         rng_state, save_checkpoint, set_rng_state)
 from .config import TrainConfig
 from .cuda_graph import GraphedStep, graphable
 from .data import DATASETS
@@ -296,8 +296,9 @@ class Trainer:
     def load(cls, path: Path | str, **changes) -> "Trainer":
         """The run checkpointed at `path`, with its settings, or with `changes` to those a resume may change."""
         ckpt = read_checkpoint(Path(path))
+        resumed = resumed_settings(ckpt, changes)  # a setting that must match and differs is named first
         settings = {**{k: v for k, v in ckpt["config"].items() if k in TrainConfig.__dataclass_fields__},
-                    **changes, "resume": True}
+                    **resumed, "resume": True}
         trainer = cls(TrainConfig(**settings))
         trainer.load_state_dict(ckpt, path)
         return trainer
