@@ -16,7 +16,7 @@ from ..sampling import to_uint8
 
 MAX_STEPS = 1000  # the most optimisation steps one call may take: a shared server's bound on its cost
 MAX_RESTARTS = 32  # the most random starts one call may try
-SCALES = (2, 4)
+SCALES = (2, 4)  # the distance's blurred copies: averages over 2x2 and 4x4 cells
 
 
 def _setting(default, help: str):
@@ -28,10 +28,10 @@ class Recipe:
     """How an inversion searches: each setting's one home, with its default; the command line's
     flags are made from these fields."""
     steps: int = _setting(200, "optimisation steps per digit, the search's included")
-    restarts: int = _setting(10, "random starts per digit; at least 10 tries every digit or category")
+    restarts: int = _setting(20, "random starts per digit; at least 10 tries every digit or category")
     search_steps: int = _setting(20, "steps every start takes before the best go on")
-    finalists: int = _setting(1, "starts per digit that go on after the search; the best of them wins")
-    lr: float = _setting(0.05, "Adam's step size on the latents and label logits")
+    finalists: int = _setting(3, "starts per digit that go on after the search; the best of them wins")
+    lr: float = _setting(0.1, "Adam's step size on the latents and label logits")
     feature_weight: float = _setting(1.0, "weight of the blurred images' distance beside the pixels'")
     prior_weight: float = _setting(0.01, "pull of |z| towards the shell where Gaussian latents lie")
     label_init: float = _setting(3.0, "a start's logit for its digit, the others' 0 (conditional models)")
@@ -82,7 +82,8 @@ def as_targets(images, generator: nn.Module) -> torch.Tensor:
 
 
 def distance(x: torch.Tensor, target: torch.Tensor, feature_weight: float) -> torch.Tensor:
-    """Per-image distance (N,) between images in [0, 1]: pixels, plus the same at 1/2 and 1/4 scale."""
+    """Per-image distance (N,) between images in [0, 1]: the pixels' mean squared difference, plus
+    `feature_weight` times that of each blurred copy (SCALES)."""
     # The blurred scales see where the strokes are even where they do not overlap: pixels alone have
     # no gradient from a stroke a few pixels to the side, and leave the start in the wrong digit.
     loss = (x - target).square().mean((1, 2, 3))
@@ -145,7 +146,9 @@ class _Search:
 
     def losses(self) -> tuple[torch.Tensor, torch.Tensor]:
         """Images in [0, 1] and each one's loss (n·k,): distance plus prior."""
-        x = self.generator(self.z, self.labels()) / 2 + 0.5
+        labels, dtype = self.labels(), next(self.generator.parameters()).dtype
+        # A bf16 model takes bf16 inputs; the search itself stays in float32, where Adam's small steps register.
+        x = self.generator(self.z.to(dtype), None if labels is None else labels.to(dtype)).float() / 2 + 0.5
         loss = distance(x, self.targets.repeat_interleave(self.k, 0), self.recipe.feature_weight)
         return x, loss + self.recipe.prior_weight * prior(self.z)
 
