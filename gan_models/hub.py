@@ -8,11 +8,12 @@ import re
 from pathlib import Path
 
 import torch
-from huggingface_hub import ModelCard, ModelCardData, snapshot_download
+from huggingface_hub import ModelCard, snapshot_download
 from safetensors import SafetensorError
 from safetensors.torch import load_file, save
 from torch import nn
 
+from .card import GENERATOR, TRANSLATOR, card_defaults, write_card
 from .registry import create_model, model_family
 from .sampling import device_named
 from .translators import Translator, create_translator
@@ -35,9 +36,9 @@ def unwrap(model: nn.Module) -> nn.Module:
         model = inner
 
 
-def save_generator(generator: nn.Module, folder: str | Path, card: dict | None = None,
-                   card_body: str = "") -> Path:
-    """Write `generator` as model.safetensors + config.json + README.md into `folder`."""
+def save_generator(generator: nn.Module, folder: str | Path, card: dict | None = None, kind: dict = GENERATOR) -> Path:
+    """Write `generator` as model.safetensors + config.json + README.md (made from `card`'s fields over
+    the defaults by gan_models.card's one template) into `folder`."""
     generator = unwrap(generator)
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
@@ -45,23 +46,8 @@ def save_generator(generator: nn.Module, folder: str | Path, card: dict | None =
     # Written from bytes, as the other files are: save_file makes the file readable by its owner alone.
     (folder / WEIGHTS).write_bytes(save(state, metadata={"format": "pt"}))
     (folder / CONFIG).write_text(json.dumps(generator.config, indent=2) + "\n")
-    data = ModelCardData(**{**card_defaults(generator.config), **(card or {})})  # the caller's fields win
-    ModelCard(f"---\n{data.to_yaml()}\n---\n{card_body}").save(folder / CARD)
+    write_card(folder, {**card_defaults(generator.config), **(card or {})}, kind=kind)  # the caller's fields win
     return folder
-
-
-def card_defaults(config: dict) -> dict:
-    """The model card fields every digitgan generator gets: library, licence, tags, dataset, task."""
-    conditional = config.get("num_classes", 0) > 0
-    task = "conditional-image-generation" if conditional else "unconditional-image-generation"
-    return {
-        "library_name": "pytorch",
-        "license": "mit",
-        "tags": ["gan", "mnist", "digitgan", config["architecture"], task],
-        "datasets": ["mnist"],
-        "pipeline_tag": "unconditional-image-generation",
-        "architecture": config["architecture"],
-    }
 
 
 def load_generator(source: str | Path, device: torch.device | str = "cpu") -> nn.Module:
@@ -104,19 +90,19 @@ def _load(source: str | Path, device: torch.device | str, family: str) -> nn.Mod
     return model.to(device).eval()
 
 
-def save_translator(translator: nn.Module, folder: str | Path, card: dict | None = None, card_body: str = "") -> Path:
+def save_translator(translator: nn.Module, folder: str | Path, card: dict | None = None) -> Path:
     """Write a translator (both generators; not the discriminators) as `save_generator` writes a generator."""
     defaults = {"pipeline_tag": "image-to-image",
                 "tags": ["gan", "mnist", "digitgan", unwrap(translator).config["architecture"], "image-to-image",
                          "unpaired-image-translation"]}
-    return save_generator(translator, folder, {**defaults, **(card or {})}, card_body)
+    return save_generator(translator, folder, {**defaults, **(card or {})}, kind=TRANSLATOR)
 
 
-def is_translator(folder: str | Path) -> bool:
-    """Whether the model folder's config.json names a registered translator; False where it cannot be
-    read, so that such a folder is still offered as a generator, with its load error."""
+def is_translator(source: dict | str | Path) -> bool:
+    """Whether a model's config (a dict, or a model folder's config.json) names a registered translator;
+    False where it cannot be read, so that such a folder is still offered as a generator, with its load error."""
     try:
-        config = json.loads((Path(folder) / CONFIG).read_text())
+        config = source if isinstance(source, dict) else json.loads((Path(source) / CONFIG).read_text())
         return model_family(config["architecture"]) == "translator"
     except (OSError, ValueError, TypeError, KeyError):  # unreadable, not JSON, no such field, unregistered
         return False

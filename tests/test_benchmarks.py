@@ -86,7 +86,7 @@ def test_truncation_writes_each_card_s_default(mnist_dir, tmp_path, capsys):
     from gan_models import create_model, save_generator
 
     models = [save_generator(create_model("dcgan", width=8, **kwargs).generator.eval(), tmp_path / name,
-                             {"loss": "ns"}, "# a model\n\n## Use\n\nload it\n")
+                             {"loss": "ns"})
               for name, kwargs in (("digits", {}), ("stacked", {"channels": 3}))]
     main = runpy.run_path(str(BENCHMARKS / "truncation.py"))["main"]
     assert main(["--models", *map(str, models), "--n", "100", "--truncations", "1", "--data-dir", str(mnist_dir),
@@ -95,8 +95,9 @@ def test_truncation_writes_each_card_s_default(mnist_dir, tmp_path, capsys):
     marked = [line.split("|")[2].strip() for line in table if line.endswith("| ✓ |")]  # off, or 1
     assert len(table) == 2 and len(marked) == 1
     digits, stacked = ((m / "README.md").read_text() for m in models)
-    assert f"default_truncation: {'null' if marked == ['off'] else '1.0'}" in digits
-    assert "default_truncation: null" in stacked and "Stacked MNIST is scored by modes and KL" in stacked
+    assert ("default_truncation: 1.0" in digits) == (marked == ["1"])
+    assert "default_truncation:" not in stacked and "Stacked MNIST is scored by modes and KL" in stacked
+    assert "Default truncation: none (full variety)." in stacked
+    assert ("truncation 0 gives full variety" in digits) == (marked == ["1"])
     for card in (digits, stacked):
-        assert card.count("## Truncation") == 1 and "Truncation 0 gives full variety." in card
-        assert card.index("## Truncation") < card.index("## Use")
+        assert card.count("Default truncation:") == 1 and card.index("## Evaluation") < card.index("Default truncation")

@@ -198,17 +198,19 @@ def test_update_card_writes_metrics_into_the_model_card(tmp_path, mnist_dir):
 
     from gan_models import create_model, save_generator
     from training.evaluate import main as evaluate_main
-    from training.report import card_body
 
     torch.manual_seed(0)
     folder = save_generator(create_model("dcgan", width=8).generator.eval(), tmp_path / "model",
-                            card={"loss": "ns"}, card_body=card_body("dcgan", "cmd", 1, 1.0, "ns", None, None))
+                            card={"loss": "ns", "training_command": "cmd"})
     assert evaluate_main(["--model", str(folder), "--n", "200", "--data-dir", str(mnist_dir), "--update-card"]) == 0
     assert evaluate_main(["--model", str(folder), "--n", "300", "--data-dir", str(mnist_dir), "--update-card"]) == 0
     card = ModelCard.load(folder / "README.md")
     assert card.data.quality["n"] == 300 and {"fd", "kl", "precision", "recall"} <= set(card.data.quality)
-    assert card.text.count("## Metrics") == 1 and card.text.index("## Metrics") < card.text.index("## Use")
-    assert "\n\n\n" not in card.text  # each update takes the old section's blank line with it
+    assert card.text.count("## Evaluation") == 1 and "| n | 300 |" in card.text and "| n | 200 |" not in card.text
+    index = card.data.to_dict()["model-index"][0]["results"][0]  # the Hub shows these
+    assert index["dataset"]["type"] == "ylecun/mnist" and {"fd", "precision", "recall"} <= {
+        m["type"] for m in index["metrics"]}
+    assert "cmd" in card.text and "## How to load" in card.text and "## Intended uses and limitations" in card.text
 
 
 def test_a_json_that_cannot_be_written_still_leaves_the_card_updated(tmp_path, mnist_dir, capsys):

@@ -89,7 +89,7 @@ def test_the_weights_file_is_as_readable_as_the_other_files(tmp_path):
 def test_card_fields_given_to_save_generator_win_over_the_defaults(tmp_path):
     save_generator(make("mlp")[0], tmp_path, card={"license": "apache-2.0", "tags": ["mine"]})
     card = read_card(tmp_path).data
-    assert card.license == "apache-2.0" and card.tags == ["mine"] and card.datasets == ["mnist"]
+    assert card.license == "apache-2.0" and card.tags == ["mine"] and card.datasets == ["ylecun/mnist"]
 
 
 def test_strict_load_names_every_mismatch(tmp_path):
@@ -227,7 +227,7 @@ def test_dcgan_latent_codes_switch_the_image_and_travel_with_the_weights(tmp_pat
     z[:, :10] = torch.eye(10) * 5  # the same noise with each of the ten codes
     x = G(z)
     assert all(not torch.equal(x[i], x[j]) for i in range(10) for j in range(i + 1, 10))
-    scores, code_logits = D(x, with_codes=True)
+    scores, code_logits, _ = D(x, with_codes=True)  # no continuous codes: None
     assert scores.shape == (10,) and code_logits.shape == (10, 10)
     assert torch.equal(D(x), scores)
     save_generator(G, tmp_path)

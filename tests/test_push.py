@@ -26,7 +26,7 @@ def test_dry_run_stages_the_exact_folder(run_dir, capsys):
         assert f"  {name}" in out
     staged = run_dir / "hub"
     card = ModelCard.load(staged / "README.md").data
-    assert card.library_name == "pytorch" and card.license == "mit" and card.datasets == ["mnist"]
+    assert card.library_name == "pytorch" and card.license == "mit" and card.datasets == ["ylecun/mnist"]
     assert {"gan", "mnist", "conditional-image-generation"} <= set(card.tags)
     assert card.training_command == "python -m training.run"
     G = load_generator(staged)
@@ -37,7 +37,7 @@ def test_a_card_from_an_older_version_gets_the_fields_it_lacks(run_dir):
     (run_dir / "model" / "README.md").write_text("---\nloss: ns\ntags:\n- mine\n---\n# an old card\n")
     assert push_main([str(run_dir), "--repo-id", "me/digits", "--dry-run"]) == 0
     card = ModelCard.load(run_dir / "hub" / "README.md").data
-    assert card.license == "mit" and card.datasets == ["mnist"] and card.loss == "ns"
+    assert card.license == "mit" and card.datasets == ["ylecun/mnist"] and card.loss == "ns"
     assert {"mine", "gan", "mnist", "dcgan", "conditional-image-generation"} <= set(card.tags)
 
 

@@ -17,7 +17,8 @@ from pathlib import Path
 from huggingface_hub import HfApi, ModelCard, get_token
 from huggingface_hub.utils import validate_repo_id
 
-from gan_models.hub import CARD, CONFIG, WEIGHTS, ModelLoadError, card_defaults, load_generator, read_config
+from gan_models.card import GENERATOR, TRANSLATOR, card_defaults, write_card
+from gan_models.hub import CARD, CONFIG, WEIGHTS, ModelLoadError, is_translator, load_generator, read_config
 
 STAGE = "hub"
 
@@ -26,7 +27,7 @@ class PushError(RuntimeError):
     """The run cannot be published as asked; the message says what to do."""
 
 
-def stage(run_dir: Path) -> Path:
+def stage(run_dir: Path, repo_id: str | None = None) -> Path:
     """Copy what will be uploaded into RUN_DIR/hub/ and return that folder."""
     model = run_dir / "model"
     if not run_dir.is_dir():
@@ -48,11 +49,11 @@ def stage(run_dir: Path) -> Path:
     shutil.copytree(model, staged)
     if (run_dir / "losses.png").exists():
         shutil.copy2(run_dir / "losses.png", staged / "losses.png")
-    card = ModelCard.load(staged / CARD)
+    data = ModelCard.load(staged / CARD).data.to_dict()
     for key, value in card_defaults(config).items():  # what a card from an older version may lack
-        have = getattr(card.data, key, None)
-        setattr(card.data, key, sorted(set(have or []) | set(value)) if key == "tags" else have or value)
-    card.save(staged / CARD)
+        have = data.get(key)
+        data[key] = sorted(set(have or []) | set(value)) if key == "tags" else have or value
+    write_card(staged, data, name=repo_id, kind=TRANSLATOR if is_translator(config) else GENERATOR)
     return staged
 
 
@@ -71,7 +72,7 @@ def push(run_dir: Path, repo_id: str, private: bool = False, revision: str | Non
     if revision is not None:
         check_branch(revision)
     try:
-        staged = stage(run_dir)
+        staged = stage(run_dir, repo_id)
     except OSError as err:  # here, not in the upload: a folder that cannot be written or read
         raise PushError(f"cannot stage the model in {run_dir / STAGE} ({err}): "
                         "the run folder must be writable") from None

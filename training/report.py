@@ -1,12 +1,12 @@
 """What a run leaves for people to read: metrics.jsonl, losses.png and the model card."""
 
 import json
-import re
 from pathlib import Path
 
 import matplotlib
-from huggingface_hub import ModelCard
-from huggingface_hub.utils import yaml_dump
+from gan_models import is_translator
+from gan_models.card import GENERATOR, TRANSLATOR, update_card
+from gan_models.hub import read_config
 
 matplotlib.use("Agg")  # files only: no display needed
 import matplotlib.pyplot as plt  # noqa: E402
@@ -57,53 +57,17 @@ def plot_losses(metrics_path: Path, out: Path) -> None:
     plt.close(fig)
 
 
-def card_body(arch: str, command: str, steps: int, wall_s: float, loss: str,
-              metrics: dict | None, sample_file: str | None) -> str:
-    """The Markdown part of the model card."""
-    lines = [f"# digitgan `{arch}` generator", "",
-             f"A GAN generator for 28×28 handwritten digits, trained on MNIST with the `{loss}` loss "
-             f"for {steps} steps ({wall_s / 60:.1f} min).", "",
-             "## Training command", "", "```bash", command, "```", ""]
-    if sample_file:
-        lines += ["## Samples", "", f"![samples]({sample_file})", ""]
-    if metrics:
-        lines.append(metrics_section(metrics))
-    lines += ["## Use", "", "```python", "from gan_models import load_generator, generate",
-              "g = load_generator(\"path/or/owner/name\")", "digits = generate(g, n=16, seed=0)", "```", ""]
-    return "\n".join(lines)
-
-
-def metrics_section(metrics: dict) -> str:
-    """A "## Metrics" Markdown table of the scalar metrics."""
-    rows = [f"| {k} | {v:.4g} |" if isinstance(v, float) else f"| {k} | {v} |"
-            for k, v in metrics.items() if not isinstance(v, (list, dict, str, bool))]
-    return "\n".join(["## Metrics", "", "| metric | value |", "| --- | --- |", *rows, ""])
-
-
-def replace_section(text: str, title: str, section: str) -> str:
-    """A card's Markdown with its "## title" section replaced by `section`, or `section` put before
-    "## Use" where there was none."""
-    text = re.sub(rf"^## {re.escape(title)}\n.*?(?=^## |\Z)", "", text, flags=re.S | re.M).rstrip("\n") + "\n"
-    return text.replace("## Use", section + "\n## Use", 1) if "## Use" in text else text + "\n" + section
-
-
 def update_card_metrics(folder: Path, metrics: dict) -> None:
-    """Put `metrics` into a model folder's card: the YAML `quality` field and the Metrics table."""
-    card = ModelCard.load(folder / "README.md")
-    card.data.quality = {k: v for k, v in metrics.items() if not isinstance(v, (dict, str, bool))}
-    text = replace_section(card.text, "Metrics", metrics_section(metrics))
-    ModelCard(f"---\n{card.data.to_yaml()}\n---\n{text}").save(folder / "README.md")
+    """Put `metrics` into a model folder's card (its `quality`, which the card's Evaluation table and
+    the Hub's model-index are made from)."""
+    update_card(folder, kind=_kind(folder), quality={k: v for k, v in metrics.items()
+                                                    if not isinstance(v, (dict, str, bool))})
 
 
 def update_card_truncation(folder: Path, truncation: float | None, why: str) -> None:
-    """Put a model's default truncation into its card: the YAML `default_truncation` field (null: none)
-    and a "## Truncation" section that says it, `why`, and that 0 gives full variety."""
-    card = ModelCard.load(folder / "README.md")
-    data = {**card.data.to_dict(), "default_truncation": truncation}
-    shown = (f"at truncation {truncation:g} (latent values beyond ±{truncation:g} redrawn)" if truncation
-             else "untruncated")
-    section = (f"## Truncation\n\nThe app draws this model's digits {shown} by default: {why}. "
-               "Truncation 0 gives full variety.\n")
-    text = replace_section(card.text, "Truncation", section)
-    # Written as text: ModelCard would dump its YAML again, and drop the null.
-    (folder / "README.md").write_text(f"---\n{yaml_dump(data, sort_keys=False).strip()}\n---\n{text}")
+    """Put a model's default truncation (None: none, full variety) and the rule's reason into its card."""
+    update_card(folder, kind=_kind(folder), default_truncation=truncation, default_truncation_reason=why)
+
+
+def _kind(folder: Path) -> dict:
+    return TRANSLATOR if is_translator(read_config(Path(folder))) else GENERATOR

@@ -27,7 +27,6 @@ from .cuda_graph import GraphedStep, graphable
 from .data import DATASETS
 from .device import describe_device, native_bf16, pick_device
 from .losses import code_loss, continuous_loss, d_loss, g_loss, get_loss, gradient_penalty
-from .report import card_body
 from .schedule import code_weight, ema_decay, run_length, set_lr, settling
 from .stabilize import apply_spectral_norm, recalibrate_batchnorm, update_ema
 
@@ -317,9 +316,8 @@ class Trainer:
                 "ema": cfg.ema, "training_device": describe_device(self.device)}
         if metrics:
             card["quality"] = metrics  # "metrics" is a reserved Hub card field (a list of metric ids)
-        save_generator(final, folder, card, card_body(cfg.arch, command, self.step_count, wall, cfg.loss,
-                                                      metrics, "samples.png"))
         with torch.no_grad():
             img = grid(to_uint8(final(self.fixed_z, self.fixed_y)), nrow=10 if cfg.conditional else 8)
-        to_pil(img).save(folder / "samples.png")
-        return folder
+        folder.mkdir(parents=True, exist_ok=True)
+        to_pil(img).save(folder / "samples.png")  # first: the card shows it
+        return save_generator(final, folder, card)
