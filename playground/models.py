@@ -35,8 +35,9 @@ def no_models() -> str:
 
 
 def model_sources() -> dict[str, str]:
-    """Every model on offer, name -> source: bundled folders first, then the Hub repos in DIGITGAN_MODELS."""
-    sources = {p.parent.name: str(p.parent) for p in sorted(_models_folder().glob("*/config.json"))}
+    """Every generator on offer, name -> source: bundled folders first, then the Hub repos in DIGITGAN_MODELS."""
+    sources = {p.parent.name: str(p.parent) for p in sorted(_models_folder().glob("*/config.json"))
+               if not gan_models.is_translator(p.parent)}  # translators have a tab of their own
     hub = [s.strip() for s in os.environ.get("DIGITGAN_MODELS", "").split(",") if s.strip()]
     return sources | {repo: repo for repo in hub}
 
