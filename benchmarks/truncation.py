@@ -17,7 +17,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from gan_models import ModelLoadError, load_generator, resolve_source
+from gan_models import ModelLoadError, is_translator, load_generator, resolve_source
 from training.data import DataNotFoundError, data_dir_help
 from training.evaluate import MIN_N, STACKED_N, evaluate_generator, evaluate_stacked
 from training.report import update_card_truncation
@@ -100,7 +100,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         p.error("--recall-slack must be a number, 0 or more")
     if args.n is not None and args.n < MIN_N:
         p.error(f"--n must be at least {MIN_N}")
-    args.models = args.models or sorted(f.parent for f in PRETRAINED.glob("*/config.json"))
+    args.models = args.models or sorted(f.parent for f in PRETRAINED.glob("*/config.json")
+                                        if not is_translator(f.parent))  # translators have benchmarks/colorize.py
     return args
 
 

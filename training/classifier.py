@@ -2,6 +2,10 @@
 
     python -m training.classifier --data-dir ../shared/data        # train, then ship training/assets/
     python -m training.classifier --data-dir ../shared/data --epochs 1 --out /tmp/clf.safetensors
+    python -m training.classifier --data-dir ../shared/data --dataset mnist-colour   # colour digits (domain B)
+
+The mnist-colour classifier reads the colour digits of training/colour.py: trained on domain B's
+training half, tested on the colour versions of MNIST's test digits; translators are scored with it.
 
 The file holds the weights, the MNIST test-set feature statistics that quick metrics compare
 against (tensors under `reference.`), and, as metadata, the command and test accuracy.
@@ -22,10 +26,14 @@ from safetensors import SafetensorError, safe_open
 from safetensors.torch import save_file
 from torch import nn
 
+from .colour import domain_b
 from .data import MNIST_TRAIN_IMAGES, DataNotFoundError, data_dir_help, load_mnist
 from .metrics import feature_stats
 
 ASSET = Path(__file__).parent / "assets" / "mnist_classifier.safetensors"
+COLOUR_ASSET = Path(__file__).parent / "assets" / "colour_classifier.safetensors"
+# What a classifier can learn to read: (images, labels) of the training or test digits, and its file.
+DIGITS = {"mnist": (load_mnist, ASSET), "mnist-colour": (domain_b, COLOUR_ASSET)}
 REFERENCE = "reference."  # key prefix of the test-set statistics stored beside the weights
 REFERENCE_SAMPLES = 2000  # test digits whose features are kept for quick precision/recall
 
@@ -42,15 +50,16 @@ def _block(c_in: int, c_out: int) -> list[nn.Module]:
 class DigitClassifier(nn.Module):
     """Two conv blocks (28 → 14 → 7), a 128-d feature layer, a linear head over 10 digits."""
 
-    def __init__(self, width: int = 32, feature_dim: int = 128):
+    def __init__(self, width: int = 32, feature_dim: int = 128, channels: int = 1):
         super().__init__()
-        self.config = {"width": width, "feature_dim": feature_dim}
-        self.body = nn.Sequential(*_block(1, width), *_block(width, 2 * width), nn.Flatten(),
+        self.config = {"width": width, "feature_dim": feature_dim, **({"channels": channels} if channels != 1 else {})}
+        self.channels = channels
+        self.body = nn.Sequential(*_block(channels, width), *_block(width, 2 * width), nn.Flatten(),
                                   nn.Linear(2 * width * 7 * 7, feature_dim))
         self.head = nn.Sequential(nn.ReLU(), nn.Dropout(0.3), nn.Linear(feature_dim, 10))
 
     def features(self, x: torch.Tensor) -> torch.Tensor:
-        """Penultimate features (N, feature_dim) of images in [0, 1] (N, 1, 28, 28).
+        """Penultimate features (N, feature_dim) of images in [0, 1] (N, channels, 28, 28).
 
         Taken before the ReLU: dense, roughly Gaussian features suit the Fréchet distance better
         than rectified ones, half of which are exactly zero.
@@ -61,9 +70,9 @@ class DigitClassifier(nn.Module):
         return self.head(self.body(x))
 
 
-def to_input(images: torch.Tensor) -> torch.Tensor:
-    """uint8 digits (N, 28, 28) or (N, 1, 28, 28) → float in [0, 1] (N, 1, 28, 28)."""
-    return images.reshape(-1, 1, 28, 28).float() / 255
+def to_input(images: torch.Tensor, channels: int = 1) -> torch.Tensor:
+    """uint8 digits (N, 28, 28) or (N, channels, 28, 28) → float in [0, 1] (N, channels, 28, 28)."""
+    return images.reshape(-1, channels, 28, 28).float() / 255
 
 
 @torch.no_grad()
@@ -72,7 +81,7 @@ def embed(model: DigitClassifier, images: torch.Tensor, batch_size: int = 1000) 
     device = next(model.parameters()).device
     feats, probs = [], []
     for i in range(0, len(images), batch_size):
-        h = model.features(to_input(images[i:i + batch_size]).to(device))
+        h = model.features(to_input(images[i:i + batch_size], model.channels).to(device))
         feats.append(h.float().cpu())
         probs.append(model.head(h).softmax(1).float().cpu())
     return torch.cat(feats), torch.cat(probs)
@@ -87,7 +96,8 @@ def augment(x: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
     cos, sin = torch.cos(angle) / scale, torch.sin(angle) / scale
     theta = torch.stack([torch.stack([cos, -sin, shift[:, 0]], 1), torch.stack([sin, cos, shift[:, 1]], 1)], 1)
     grid = F.affine_grid(theta, list(x.shape), align_corners=False)
-    return F.grid_sample(x, grid, align_corners=False, padding_mode="zeros")
+    # Grey digits lie on black; a colour digit's texture goes on past its edge.
+    return F.grid_sample(x, grid, align_corners=False, padding_mode="zeros" if x.shape[1] == 1 else "border")
 
 
 @torch.no_grad()
@@ -98,12 +108,14 @@ def accuracy(model: DigitClassifier, images: torch.Tensor, labels: torch.Tensor)
 
 
 def train_classifier(data_dir: str | None, epochs: int = 8, batch_size: int = 128, lr: float = 3e-3,
-                     seed: int = 0) -> tuple[DigitClassifier, float]:
-    """Train on the MNIST training set; returns the model (eval mode) and its test accuracy."""
+                     seed: int = 0, dataset: str = "mnist") -> tuple[DigitClassifier, float]:
+    """Train on the training digits of `dataset` (a key of DIGITS); returns the model (eval mode) and its
+    test accuracy."""
     torch.manual_seed(seed)
-    images, labels = load_mnist(data_dir, train=True)
-    test_images, test_labels = load_mnist(data_dir, train=False)
-    model = DigitClassifier()
+    load = DIGITS[dataset][0]
+    images, labels = load(data_dir, train=True)
+    test_images, test_labels = load(data_dir, train=False)
+    model = DigitClassifier(channels=images.shape[1] if images.dim() == 4 else 1)
     opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=1e-4)
     steps_per_epoch = len(images) // batch_size
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, lr, total_steps=epochs * steps_per_epoch)
@@ -114,7 +126,7 @@ def train_classifier(data_dir: str | None, epochs: int = 8, batch_size: int = 12
         t0 = time.monotonic()
         for i in range(steps_per_epoch):
             idx = order[i * batch_size:(i + 1) * batch_size]
-            x = augment(to_input(images[idx]), gen)
+            x = augment(to_input(images[idx], model.channels), gen)
             loss = F.cross_entropy(model(x), labels[idx])
             opt.zero_grad(set_to_none=True)
             loss.backward()
@@ -181,11 +193,13 @@ def main(argv: list[str] | None = None) -> int:
                                 formatter_class=argparse.RawDescriptionHelpFormatter,
                                 epilog="\n".join(__doc__.split("\n")[1:]))
     p.add_argument("--data-dir", help=data_dir_help())
-    p.add_argument("--epochs", type=int, default=8, help="passes over the 60,000 training digits")
+    p.add_argument("--dataset", choices=list(DIGITS), default="mnist",
+                   help="digits to read: MNIST's, or domain B's colour digits (training/colour.py)")
+    p.add_argument("--epochs", type=int, default=8, help="passes over the training digits (MNIST: 60,000)")
     p.add_argument("--batch-size", type=int, default=128, help="digits per step")
     p.add_argument("--lr", type=float, default=3e-3, help="peak AdamW learning rate of the one-cycle schedule")
     p.add_argument("--seed", type=int, default=0, help="random seed (weights, data order, augmentation)")
-    p.add_argument("--out", default=str(ASSET), help="safetensors file to write")
+    p.add_argument("--out", help=f"safetensors file to write (default: {ASSET} or, for mnist-colour, {COLOUR_ASSET})")
     args = p.parse_args(argv)
     for name in ("epochs", "batch_size"):
         if getattr(args, name) < 1:
@@ -197,15 +211,15 @@ def main(argv: list[str] | None = None) -> int:
     command = "python -m training.classifier " + shlex.join(sys.argv[1:] if argv is None else argv)
     t0 = time.monotonic()
     try:
-        model, acc = train_classifier(args.data_dir, args.epochs, args.batch_size, args.lr, args.seed)
-        test_images, _ = load_mnist(args.data_dir, train=False)
+        model, acc = train_classifier(args.data_dir, args.epochs, args.batch_size, args.lr, args.seed, args.dataset)
+        test_images, _ = DIGITS[args.dataset][0](args.data_dir, train=False)
     except DataNotFoundError as err:
         print(f"error: {err}", file=sys.stderr)
         return 1
     wall = time.monotonic() - t0
     metadata = {"command": command, "test_accuracy": f"{acc:.4f}", "epochs": str(args.epochs),
                 "train_time_s": f"{wall:.0f}", "torch": torch.__version__}
-    out = save_classifier(model, args.out, reference_stats(model, test_images), metadata)
+    out = save_classifier(model, args.out or DIGITS[args.dataset][1], reference_stats(model, test_images), metadata)
     print(f"test accuracy {acc:.2%} after {wall / 60:.1f} min; wrote {out}")
     return 0
 

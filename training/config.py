@@ -8,7 +8,7 @@ depend on the architecture's recipe, the hardware and the world size are filled 
 import math
 from dataclasses import dataclass, field, fields
 
-from gan_models import check_seed, list_models, model_config
+from gan_models import check_seed, list_architectures, list_models, model_config, model_family
 
 from . import distributed as dist
 from .data import DATASETS, MNIST_TRAIN_IMAGES, data_dir_help
@@ -30,7 +30,8 @@ def _loss_help() -> str:
 
 @dataclass
 class TrainConfig:
-    arch: str = setting("dcgan", "registered architecture", choices=list_models)
+    arch: str = setting("dcgan", "registered architecture: a GAN, or a translator between two domains",
+                        choices=list_architectures)
     conditional: bool = setting(False, "condition G and D on the digit label")
     loss: str | None = setting(None, _loss_help, choices=list_losses)
     dataset: str = setting("mnist", "stacked-mnist: three digits as RGB channels, 1000 modes", choices=lambda: DATASETS)
@@ -82,6 +83,9 @@ class TrainConfig:
     checkpoint_seconds: float = setting(60.0, "seconds of training between checkpoints as well, so a kill "
                                               "loses at most about this much")
     eval_every: int = setting(0, "steps between quick quality evaluations (0: never)")
+    cycle_weight: float = setting(10.0, "translators: weight of the cycle loss, |B→A(A→B(a)) − a| and back (0: off)")
+    identity_weight: float = setting(0.0, "translators: weight of the identity loss, A→B(b as grey) ≈ b and back "
+                                          "(0: off)")
     command: str = setting("", "the command that made the run, for its model card", cli=False)
 
     def __post_init__(self):
@@ -101,6 +105,7 @@ def check(cfg: TrainConfig) -> None:
     _check_kinds(cfg)
     _check_ranges(cfg)
     _check_combinations(cfg)
+    _check_family(cfg)
 
 
 def _check_kinds(cfg: TrainConfig) -> None:
@@ -161,3 +166,15 @@ def _check_combinations(cfg: TrainConfig) -> None:
         if getattr(cfg, name) and arg not in model_config(cfg.arch):
             having = [a for a in list_models() if arg in model_config(a)]
             raise ValueError(f"architecture {cfg.arch!r} has {lacking}: " + ", ".join(having))
+
+
+def _check_family(cfg: TrainConfig) -> None:
+    """A translator trains on a dataset of two domains, a GAN on one of a single domain."""
+    family = model_family(cfg.arch)
+    if DATASETS[cfg.dataset].family != family:
+        fitting = ", ".join(name for name, d in DATASETS.items() if d.family == family)
+        raise ValueError(f"dataset {cfg.dataset!r} does not suit architecture {cfg.arch!r}, a {family}: train it "
+                         f"on {fitting}")
+    for name in ("cycle_weight", "identity_weight"):
+        if not 0 <= getattr(cfg, name) < math.inf:
+            raise ValueError(f"{name} must be a number, 0 or more; got {getattr(cfg, name)}")

@@ -20,6 +20,7 @@ class Dataset:
     channels: int
     conditional: bool  # whether its labels are digits a conditional model can take
     stacked: bool = False  # three digits as the three channels
+    family: str = "gan"  # the models that train on it: "gan" (one domain) or "translator" (two, unpaired)
 
     def batches(self, data_dir, batch_size: int, seed: int, device, rank: int = 0, world_size: int = 1):
         images, labels = load_mnist(data_dir, train=True)
@@ -123,3 +124,16 @@ class DigitBatches:
 
 register_dataset(Dataset("mnist", channels=1, conditional=True))
 register_dataset(Dataset("stacked-mnist", channels=3, conditional=False, stacked=True))  # 1000 modes
+
+
+@dataclass(frozen=True)
+class TwoDomains(Dataset):
+    """Two unpaired domains for translators: MNIST's grey digits and colour digits (training/colour.py)."""
+
+    def batches(self, data_dir, batch_size: int, seed: int, device, rank: int = 0, world_size: int = 1):
+        from .colour import unpaired_batches  # it reads this module's MNIST loader
+
+        return unpaired_batches(data_dir, batch_size, seed, device, rank, world_size)
+
+
+register_dataset(TwoDomains("mnist-colour", channels=3, conditional=False, family="translator"))

@@ -4,12 +4,13 @@
     python -m training.run --arch dcgan --conditional --time-limit 300
     python -m training.run --arch mlp --loss minimax --steps 500
     python -m training.run --out runs/dcgan --resume                       # continue a killed run, as it was
+    python -m training.run --arch cyclegan --dataset mnist-colour          # a translator: grey digits to colour
     torchrun --standalone --nproc_per_node=2 -m training.run --arch dcgan  # several processes (DDP)
 
 The run folder gets samples/step_XXXXXX.png, metrics.jsonl, losses.png, checkpoints/last.pt and,
 at the end, model/ (model.safetensors + config.json + README.md + samples.png), loadable by
-gan_models.load_generator and pushable to the Hugging Face Hub. MNIST is read from --data-dir,
-downloaded there when missing.
+gan_models.load_generator (a translator's by gan_models.load_translator) and pushable to the Hugging
+Face Hub. MNIST is read from --data-dir, downloaded there when missing.
 """
 
 import argparse

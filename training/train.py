@@ -2,12 +2,15 @@
 
 from pathlib import Path
 
+from gan_models import model_family
+
 from . import distributed as dist
 from .checkpoint import checkpoint_path, read_checkpoint
 from .config import TrainConfig
 from .runlog import RunLog
 from .schedule import run_length  # noqa: F401
 from .trainer import Trainer, TrainingDiverged  # noqa: F401
+from .translation import TranslationTrainer
 
 
 def open_run(cfg: TrainConfig) -> dict | None:
@@ -23,10 +26,19 @@ def open_run(cfg: TrainConfig) -> dict | None:
     return read_checkpoint(ckpt) if cfg.resume else None  # one that cannot be read fails before the data loads
 
 
+# The trainer of each model family (gan_models.model_family): the run loop below serves them all.
+TRAINERS = {"gan": Trainer, "translator": TranslationTrainer}
+
+
+def make_trainer(cfg: TrainConfig) -> Trainer:
+    """The trainer of `cfg.arch`'s model family, built as `cfg` says."""
+    return TRAINERS[model_family(cfg.arch)](cfg)
+
+
 def train(cfg: TrainConfig) -> Path:
     """Train a GAN as `cfg` says; returns the folder of the exported generator."""
     ckpt = open_run(cfg)
-    trainer = Trainer(cfg)  # 1. data, models, optimisers, EMA
+    trainer = make_trainer(cfg)  # 1. data, models, optimisers, EMA
     if ckpt is not None:
         trainer.load_state_dict(ckpt, checkpoint_path(cfg.out))
     log = RunLog(trainer, resumed=ckpt is not None)
