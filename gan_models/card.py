@@ -12,7 +12,14 @@ DATASET_WORDS = {"mnist": "MNIST", "stacked-mnist": "Stacked MNIST (three MNIST 
                  "blue channels)", "mnist-colour": "MNIST and colour digits made from it"}
 METRIC_NAMES = {"fd": "FD (MNIST classifier features)", "precision": "precision", "recall": "recall",
                 "is": "IS (MNIST classifier)", "kl": "KL of digit shares to uniform", "modes": "modes present",
-                "confidence": "mean classifier confidence", "label_accuracy": "label accuracy"}
+                "confidence": "mean classifier confidence", "label_accuracy": "label accuracy",
+                # a translator's (training/translation_metrics.py)
+                "shape_kept": "A → B read as the source digit (colour classifier)",
+                "fd_b": "FD of A → B (colour classifier features)",
+                "round_trip": "A → B → A read as the source digit (MNIST classifier)",
+                "round_trip_error": "A → B → A mean absolute pixel error",
+                "b2a_accuracy": "B → A read as the digit (MNIST classifier)", "b2a_error": "B → A mean absolute pixel error",
+                "fd_a": "FD of B → A (MNIST classifier features)"}
 
 TEMPLATE = """# digitgan `{architecture}` {kind}
 
@@ -48,6 +55,8 @@ GENERATOR = {
             "It draws MNIST-like digits only (white on black, 28×28); it is not a handwriting recogniser, and its "
             "digits are not real people's handwriting. A truncation below its default trades variety for "
             "cleaner digits.",
+    "scored_by": "`python -m training.evaluate` against MNIST's test digits",
+    "to_score": "`python -m training.evaluate --model FOLDER --update-card`",
 }
 
 
@@ -62,6 +71,9 @@ TRANSLATOR = {
                    "colour = translate(t, grey_digits, \"a2b\")  # uint8 (N, 28, 28) -> (N, 3, 28, 28); \"b2a\" goes back",
     "uses": "For learning and demonstrating unpaired image-to-image translation and what the cycle loss does. It "
             "knows MNIST-style digits and its own colour domain only; other pictures give meaningless colours.",
+    "scored_by": "`python benchmarks/colorize.py` on MNIST's test digits and their colour versions "
+                 "(training/translation_metrics.py says how each score is made)",
+    "to_score": "`python benchmarks/colorize.py --models FOLDER --update-cards`",
 }
 
 
@@ -104,7 +116,7 @@ def render(data: dict, name: str = "model", samples: bool = False, kind: dict = 
     body = TEMPLATE.format(
         architecture=values["architecture"], kind=kind["kind"], summary=kind["summary"].format(**values),
         samples=f"![samples]({SAMPLES})\n\n" if samples else "", how_to_load=kind["how_to_load"].format(**values),
-        uses=kind["uses"], training=_training(data), evaluation=_evaluation(data))
+        uses=kind["uses"], training=_training(data), evaluation=_evaluation(data, kind))
     return f"---\n{front}\n---\n{body}"
 
 
@@ -119,18 +131,18 @@ def _training(data: dict) -> str:
     return "\n\n".join(parts) or "Not recorded."
 
 
-def _evaluation(data: dict) -> str:
+def _evaluation(data: dict, kind: dict) -> str:
     quality = {k: v for k, v in (data.get("quality") or {}).items() if not isinstance(v, (list, dict, str, bool))}
     lines = []
     if quality:
-        lines += ["Scored by `python -m training.evaluate` against MNIST's test digits:", "",
+        lines += [f"Scored by {kind['scored_by']}:", "",
                   "| metric | value |", "| --- | --- |",
                   *(f"| {k} | {v:.4g} |" if isinstance(v, float) else f"| {k} | {v} |" for k, v in quality.items()), ""]
     if "default_truncation" in data or "default_truncation_reason" in data:  # YAML drops a None
         t, why = data.get("default_truncation"), data.get("default_truncation_reason")
         lines.append((f"Default truncation: {t:g}, measured by `benchmarks/truncation.py`; truncation 0 gives full "
                       "variety." if t else "Default truncation: none (full variety).") + (f" {why.rstrip('.')}." if why else ""))
-    return "\n".join(lines).strip() or "Not evaluated yet: `python -m training.evaluate --model FOLDER --update-card`."
+    return "\n".join(lines).strip() or f"Not evaluated yet: {kind['to_score']}."
 
 
 def write_card(folder: Path, data: dict, name: str | None = None, kind: dict = GENERATOR) -> Path:
