@@ -14,7 +14,7 @@ import sys
 import time
 from pathlib import Path
 
-from gan_models import load_generator, read_card
+from gan_models import list_models, load_generator, read_card
 from training.evaluate import MIN_N, evaluate_generator
 from training.config import TrainConfig
 from training.device import describe_device, pick_device
@@ -33,7 +33,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     add_settings(p, SETTINGS, renamed={"time_limit": "--budget"},
                  defaults={"time_limit": 300.0, "data_dir": "../shared/data",
-                           "out": f"runs/time-to-quality-{time.strftime('%Y%m%d-%H%M%S')}"})
+                           "out": f"runs/time-to-quality-{time.strftime('%Y%m%d-%H%M%S')}"},
+                 choices={"arch": list_models()})  # it scores digits drawn from noise
     p.add_argument("--n", type=int, default=10_000, help="samples to score")
     return p
 

@@ -22,6 +22,7 @@ BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
     ("train_speed.py", ["--width", "0"], "--width must be at least 1"),
     ("truncation.py", ["--truncations", "1", "0"], "--truncations must be numbers above 0"),
     ("truncation.py", ["--n", "5"], "--n must be at least"),
+    ("colorize.py", ["--n", "0"], "--n must be a whole number from 1 to 10000"),
 ])
 def test_bad_settings_are_a_sentence_not_a_traceback(script, args, message, monkeypatch, capsys):
     monkeypatch.setattr("sys.argv", [script, *args])
@@ -101,3 +102,21 @@ def test_truncation_writes_each_card_s_default(mnist_dir, tmp_path, capsys):
     assert ("truncation 0 gives full variety" in digits) == (marked == ["1"])
     for card in (digits, stacked):
         assert card.count("Default truncation:") == 1 and card.index("## Evaluation") < card.index("Default truncation")
+
+
+def test_colorize_scores_each_translator_beside_the_real_digits(mnist_dir, tmp_path, monkeypatch, capsys):
+    """A short run over two tiny random translators: the floor's row, then one row each."""
+    import torch
+
+    from gan_models import create_translator, save_translator
+
+    folders = []
+    for name in ("one", "two"):
+        torch.manual_seed(len(folders))
+        folders.append(str(save_translator(create_translator("cyclegan", width=8).translator, tmp_path / name)))
+    monkeypatch.setattr("sys.argv", ["colorize.py", "--data-dir", str(mnist_dir), "--n", "50", "--models", *folders])
+    with pytest.raises(SystemExit) as done:
+        runpy.run_path(str(BENCHMARKS / "colorize.py"), run_name="__main__")
+    rows = [line for line in capsys.readouterr().out.splitlines() if line.startswith("| ")]
+    assert done.value.code == 0 and [r.split("|")[1].strip() for r in rows[2:]] == ["real digits (floor)", "one", "two"]
+    assert "shape kept" in rows[0] and "%" in rows[2]

@@ -43,9 +43,11 @@ def _options(f) -> dict:
 
 
 def add_settings(parser: argparse.ArgumentParser, names: list[str] | None = None, *,
-                 renamed: dict[str, str] | None = None, defaults: dict | None = None) -> None:
+                 renamed: dict[str, str] | None = None, defaults: dict | None = None,
+                 choices: dict | None = None) -> None:
     """Add the flags of the settings `names` (all of them by default) to `parser`; `renamed` gives a
-    setting another flag (time_limit -> --budget) and `defaults` other defaults."""
+    setting another flag (time_limit -> --budget), `defaults` other defaults and `choices` fewer
+    choices (the GANs alone for --arch)."""
     renamed, defaults, groups = renamed or {}, defaults or {}, {}
     for f in settings():
         if f.metadata["flag"] is None or (names is not None and f.name not in names):
@@ -53,6 +55,8 @@ def add_settings(parser: argparse.ArgumentParser, names: list[str] | None = None
         options = _options(f)
         if f.name in defaults:
             options["default"] = defaults[f.name]
+        if f.name in (choices or {}):
+            options["choices"] = list(choices[f.name])
         group = f.metadata["flag"].get("group")
         if group and group not in groups:
             groups[group] = parser.add_mutually_exclusive_group()
