@@ -11,7 +11,8 @@ from .registry import (GANPair, create_model, list_architectures, list_models, m
                        register_model, training_recipe)
 from .sampling import device_named, generate, grid, to_array, to_pil, to_uint8
 from .translators import (Cycle, Discriminators, Translator, TranslatorPair, create_translator, list_translators,
-                          register_translator, translate)
+                          register_translator)
+from .translate import translate  # the package first, then the function bound over its name
 
 from . import architectures  # noqa: F401  (registers every architecture)
 

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import numpy as np
 
-from .hub import ModelLoadError, load_translator
-from .sampling import device_named
-from .translators import DIRECTIONS, translate
+from ..hub import ModelLoadError, load_translator
+from ..sampling import device_named
+from ..translators import DIRECTIONS, translate
 
 
 def _read(path: Path) -> np.ndarray:
@@ -62,7 +62,3 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     print(f"wrote {len(images)} translated digits {images.shape[1:]} to {out}")
     return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())
