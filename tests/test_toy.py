@@ -118,3 +118,27 @@ def test_the_shipped_classifier_meters_real_digits(mnist_dir):
     threes = images[labels == 3][:200]
     reading = collapse_meter(threes)
     assert reading["present"] == 1 and reading["kl"] > 2.0
+
+
+def test_every_preset_names_settings_a_run_can_take():
+    from dataclasses import fields
+
+    from playground.presets import PRESETS, runs
+    from training import TrainConfig
+
+    names = {f.name for f in fields(TrainConfig)} | {"dataset"}
+    for name, preset in PRESETS.items():
+        assert preset["look_for"].strip() and "\n" not in preset["look_for"], name
+        compare = preset.get("compare")
+        if compare:  # run A is the preset as written
+            assert len(compare["values"]) == 2 and preset[compare["setting"]] == compare["values"][0], name
+        for settings in runs(name):
+            assert set(settings) <= names, name
+            dataset = settings["dataset"]
+            rest = {k: v for k, v in settings.items() if k != "dataset"}
+            if dataset in ("ring", "grid"):
+                toy_trainer(dataset, **rest)
+            else:
+                TrainConfig(**rest, dataset=dataset)  # checked, not trained: no MNIST needed
+    with pytest.raises(ValueError, match="unknown preset 'nope'"):
+        runs("nope")

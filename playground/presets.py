@@ -1,0 +1,36 @@
+"""The Lab's presets: settings that show the lecture notes' three failures, chosen by measurement.
+
+Each preset is plain data: the run's settings under TrainConfig's names (`dataset` too: mnist, or
+ring or grid for points in the plane); `compare`, for a preset of two runs, names the setting run B
+changes and the values of runs A and B; `look_for` is one line of what to watch.
+benchmarks/lab_presets.py trains each one briefly and prints the evidence (docs/lab_presets.md).
+"""
+
+PRESETS: dict[str, dict] = {
+    "vanishing gradient": {
+        "dataset": "mnist", "arch": "mlp", "loss": "minimax", "lr_g": 2e-4, "lr_d": 8e-3, "batch_size": 64,
+        "d_steps": 4, "ema": False, "spectral_norm": False, "conditional": False, "seed": 0,
+        "compare": {"setting": "loss", "values": ("minimax", "ns")},
+        "look_for": "G's gradient norm: under minimax it falls to almost nothing as soon as D rejects every "
+                    "fake, and G stops learning; the non-saturating loss keeps it large and G learns on.",
+    },
+    "mode collapse (2-D)": {
+        "dataset": "ring", "loss": "ns", "lr_g": 1e-3, "lr_d": 1e-3, "batch_size": 128, "d_steps": 1,
+        "ema": False, "spectral_norm": False, "seed": 0,
+        "compare": {"setting": "lr_d", "values": (1e-3, 1e-4)},
+        "look_for": "Run B's D learns ten times slower: G's points gather where D likes them best and hop "
+                    "from Gaussian to Gaussian together, while run A's spread over all eight.",
+    },
+}
+
+
+def runs(name: str) -> list[dict]:
+    """The settings of the preset's run A, and of its run B where it compares two (no `compare`,
+    no `look_for`)."""
+    if name not in PRESETS:
+        raise ValueError(f"unknown preset {name!r}; known: {', '.join(PRESETS)}")
+    preset = dict(PRESETS[name])
+    compare, _ = preset.pop("compare", None), preset.pop("look_for")
+    if compare is None:
+        return [preset]
+    return [{**preset, compare["setting"]: value} for value in compare["values"]]
