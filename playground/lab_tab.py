@@ -5,6 +5,7 @@ import gradio as gr
 import gan_models
 
 from . import lab
+from .presets import PRESETS, runs
 from .lab_run import lab_runs, lab_seconds
 
 INTRO = ("Train a GAN here and watch what the lecture notes claim: the minimax loss's vanishing gradient, "
@@ -58,6 +59,30 @@ def _view() -> list:
     return [status, picture_a, picture_b, losses, verdicts, gradient, meter, history]
 
 
+PRESET_CONTROLS = ("dataset", "arch", "loss", "lr_g", "lr_d", "batch_size", "d_steps", "ema", "spectral_norm",
+                   "conditional", "seed", "compare", "compare_value")
+
+
+def preset_values(name: str) -> tuple:
+    """The controls' values for preset `name` (in PRESET_CONTROLS' order), and its line of what to look for."""
+    preset, first = PRESETS[name], runs(name)[0]
+    compare = preset.get("compare")
+    values = {**first, "lr_g": first.get("lr_g") or 0, "lr_d": first.get("lr_d") or 0,
+              "batch_size": first.get("batch_size") or 0, "compare": compare["setting"] if compare else "none",
+              "compare_value": str(compare["values"][1]) if compare else ""}
+    return (*(values.get(k, gr.update()) for k in PRESET_CONTROLS), f"**{name}**: {preset['look_for']}")
+
+
+def _presets(c: dict, note: gr.Markdown, start) -> None:
+    """A button per preset: it sets the controls, says what to look for, and starts the run."""
+    with gr.Row():
+        gr.Markdown("Presets that reproduce the notes, one click each:")
+        for name in PRESETS:
+            button = gr.Button(name, size="sm")
+            button.click(lambda name=name: preset_values(name), None, [c[k] for k in PRESET_CONTROLS] + [note],
+                         api_visibility="private", queue=False).then(**start)
+
+
 def build(model: gr.Dropdown) -> None:
     """The tab's controls and view, wired. `model` is the page's model picker (Use in Generate sets it)."""
     gr.Markdown(INTRO.format(seconds=lab_seconds(), runs=lab_runs()))
@@ -73,6 +98,8 @@ def build(model: gr.Dropdown) -> None:
     # One queue for every Lab run of the server: at most lab_runs() train at once, the others wait.
     queue = {"concurrency_limit": lab_runs(), "concurrency_id": "lab"}
     started = start.click(lab.lab, inputs, outputs, api_name="lab", preprocess=False, **queue)
+    _presets(c, note, {"fn": lab.lab, "inputs": inputs, "outputs": outputs, "preprocess": False,
+                       "api_visibility": "private", **queue})
     continued = more.click(lab.lab_continue, c["seconds"], outputs, api_name="lab_continue", preprocess=False,
                            **queue)
     stop.click(lab.lab_stop, None, note, api_name="lab_stop", queue=False)

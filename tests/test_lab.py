@@ -149,3 +149,17 @@ def test_drawn_points_train_and_a_drawing_from_elsewhere_is_refused(lab, tmp_pat
         next(lab.lab(dataset="drawn", drawing={"composite": np.zeros((50, 50, 4), np.uint8)}))
     with pytest.raises(gr.Error, match="must come from the page's sketchpad"):
         next(lab.lab(dataset="drawn", drawing={"composite": {"path": "/etc/hostname"}}))
+
+
+def test_each_preset_sets_the_controls_to_settings_that_train(lab):
+    from playground import lab_tab
+    from playground.presets import PRESETS
+
+    for name in PRESETS:
+        *values, look = lab_tab.preset_values(name)
+        settings = dict(zip(lab_tab.PRESET_CONTROLS, values))
+        assert name in look and settings["dataset"] in lab.DATASETS
+        kwargs = {k: v for k, v in settings.items() if not isinstance(v, dict)}  # a dict: the control keeps its value
+        if kwargs["dataset"] != "mnist":  # a 2-D preset trains here without MNIST
+            *_, last = lab.lab(**kwargs, seconds=1, request=Request(f"preset-{name}"))
+            assert "Gaussians covered" in last[0]
