@@ -27,7 +27,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from .data import load_mnist
+from .data import cache_home, load_mnist
 
 VERSION = 1  # bump when the recipe below changes: cache files of other versions are left unread
 SEED = 0  # the domains are one fixed dataset; a run's --seed orders its batches only
@@ -80,10 +80,8 @@ def make_domains(train_images: np.ndarray, test_images: np.ndarray, seed: int = 
 
 
 def cache_dir() -> Path:
-    """Where made datasets are kept: $DIGITGAN_CACHE_DIR, else ~/.cache/digitgan ($XDG_CACHE_HOME's)."""
-    if os.environ.get("DIGITGAN_CACHE_DIR"):
-        return Path(os.environ["DIGITGAN_CACHE_DIR"])
-    return Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "digitgan"
+    """Where made datasets are kept: $DIGITGAN_CACHE_DIR, else digitgan's cache folder."""
+    return Path(os.environ["DIGITGAN_CACHE_DIR"]) if os.environ.get("DIGITGAN_CACHE_DIR") else cache_home()
 
 
 def cache_file(seed: int = SEED) -> Path:

@@ -39,11 +39,16 @@ class DataNotFoundError(RuntimeError):
     """MNIST is neither on disk nor downloadable; the message says where to put the files."""
 
 
+def cache_home() -> Path:
+    """digitgan's cache folder: $XDG_CACHE_HOME/digitgan, else ~/.cache/digitgan."""
+    return Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "digitgan"
+
+
 def default_data_dir() -> Path:
     """$DIGITGAN_DATA_DIR where it is set (the app's Lab and the tests read it too), else a cache folder."""
     if os.environ.get("DIGITGAN_DATA_DIR"):
         return Path(os.environ["DIGITGAN_DATA_DIR"])
-    return Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "digitgan" / "data"
+    return cache_home() / "data"
 
 
 def data_dir_help() -> str:
