@@ -1,5 +1,6 @@
 """digitgan playground: generate, interpolate and compare handwritten digits drawn by trained GANs,
-and train one live in the Lab. The page is built from one module per tab in playground/.
+draw your own, colourise them, and train a GAN live in the Lab. The page is built from one module
+per tab in playground/.
 
     python app.py  # http://127.0.0.1:7860; env: GRADIO_SERVER_PORT, GRADIO_SERVER_NAME,
                    # DIGITGAN_PRETRAINED_DIR (default: the pretrained/ folder beside this file),
@@ -11,7 +12,7 @@ import os
 import gradio as gr
 import torch
 
-from playground import card, codes, compare, draw_tab, generate, interpolate, lab, lab_tab
+from playground import card, codes, colorize, compare, draw_tab, generate, interpolate, lab, lab_tab
 from playground.checks import count_inputs
 from playground.models import default_model, forget_session, load_model, model_names, session_of
 
@@ -45,7 +46,7 @@ with gr.Blocks(title="digitgan", analytics_enabled=False, delete_cache=(3600, 36
     gr.Markdown("# digitgan\nHandwritten digits drawn by GANs trained on MNIST. Same inputs, same digits.")
     with gr.Row(elem_id="model-row"):
         model = gr.Dropdown(model_names(), value=None, label="Model", allow_custom_value=True, min_width=240,
-                            info="for Generate, Interpolate and Draw; Compare draws from every model")
+                            info="for Generate, Interpolate, Draw and Colorize; Compare draws from every model")
         report = gr.HTML("Loading models…", elem_id="model-list", min_height=0)
     with gr.Accordion("Model card", open=False):
         card_panel = gr.HTML()
@@ -58,6 +59,8 @@ with gr.Blocks(title="digitgan", analytics_enabled=False, delete_cache=(3600, 36
         compare.build(generate.seed_box, generate.truncation_slider)
     with gr.Tab("Draw"):
         draw_tab.build(model)
+    with gr.Tab("Colorize"):
+        colorize.build(model, generate.seed_box)
     with gr.Tab("Lab"):
         lab_tab.build(model)
 

@@ -194,7 +194,9 @@ def percentile(values: list[float], q: float) -> float:
 
 def main(argv: list[str] | None = None) -> int:
     """Print the in-process and load-test tables; exit with 1 if any request failed."""
-    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    from training.flags import script_parser
+
+    p = script_parser("python benchmarks/app_latency.py", __doc__)
     p.add_argument("--clients", type=int, default=16, help="concurrent gradio_client clients in the load test")
     p.add_argument("--duration", type=float, default=20, help="seconds the load test runs")
     p.add_argument("--n", type=int, default=16, help="digits per request in the load test")

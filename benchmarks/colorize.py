@@ -23,6 +23,7 @@ from training.colour import load_domains
 from training.data import DataNotFoundError, data_dir_help
 from training.report import update_card_metrics
 from training.translation_metrics import real_scores, translation_scores
+from training.flags import script_parser
 
 PRETRAINED = Path(__file__).resolve().parents[1] / "pretrained"
 COLUMNS = {"shape_kept": "shape kept", "fd_b": "FD B", "round_trip": "round trip", "round_trip_error": "round-trip error",
@@ -44,9 +45,7 @@ def markdown_table(rows: dict[str, dict]) -> str:
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    p = argparse.ArgumentParser(prog="python benchmarks/colorize.py", description=__doc__.split("\n")[0],
-                                formatter_class=argparse.RawDescriptionHelpFormatter,
-                                epilog="\n".join(__doc__.split("\n")[1:]))
+    p = script_parser("python benchmarks/colorize.py", __doc__)
     p.add_argument("--models", nargs="+", type=Path, help="translator folders (default: every one in pretrained/)")
     p.add_argument("--n", type=int, default=10_000, help="test digits to translate (default: all %(default)s)")
     p.add_argument("--data-dir", help=data_dir_help())

@@ -9,7 +9,6 @@ One torch thread, the CPU, fixed seeds: about a minute of CPU. The gradient run 
 (--data-dir); the 2-D runs need no data. docs/README.md lists which picture each command makes.
 """
 
-import argparse
 import io
 import os
 import sys
@@ -27,6 +26,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # playground/ sits beside the installed packages
 
 import gan_models  # noqa: E402
+from training.flags import script_parser  # noqa: E402
 
 MODELS = ("dcgan", "cdcgan", "mlp", "stacked-dcgan")
 GRADIENT_STEPS = 150  # MNIST steps of the vanishing-gradient pair: the gap is four decades by step 100
@@ -173,7 +173,7 @@ def unstable(out: Path, default: list[tuple[int, int]]) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = script_parser("python benchmarks/figures.py", __doc__)
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "assets", help="folder for the pictures")
     parser.add_argument("--only", nargs="+", choices=PARTS, default=PARTS, metavar="PART",
                         help=f"which pictures to make: {', '.join(PARTS)} (default: all)")

@@ -21,6 +21,7 @@ from gan_models import ModelLoadError, load_generator
 from gan_models.invert import add_recipe_flags, invert, recipe_from
 from training.classifier import ClassifierLoadError, embed, load_classifier
 from training.data import DataNotFoundError, data_dir_help, load_mnist
+from training.flags import script_parser
 
 MODELS = ("pretrained/dcgan", "pretrained/cdcgan")
 
@@ -58,7 +59,7 @@ def markdown_table(rows: list[dict], args: argparse.Namespace) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p = script_parser("python benchmarks/inversion.py", __doc__)
     p.add_argument("--models", nargs="+", default=list(MODELS), help="model folders or Hub repo ids to invert with")
     p.add_argument("--n", type=int, default=1000, help="MNIST test digits to invert, from the first")
     p.add_argument("--batch", type=int, default=100, help="digits per invert call in the accuracy run")

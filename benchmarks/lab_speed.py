@@ -8,7 +8,6 @@ Each speed is images per second after the first update (the warm-up); the Lab's 
 every update as the page gets it (grids, curves, meter). Prints Markdown tables.
 """
 
-import argparse
 import contextlib
 import io
 import os
@@ -17,6 +16,8 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+from training.flags import script_parser
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "benchmarks")]
@@ -88,7 +89,7 @@ def quality(seconds: float) -> dict:
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p = script_parser("python benchmarks/lab_speed.py", __doc__)
     p.add_argument("--data-dir", default="../shared/data", help="folder holding MNIST/raw/")
     p.add_argument("--archs", nargs="+", default=["mlp", "dcgan"], help="architectures to time")
     p.add_argument("--seconds", type=float, default=20, help="seconds of each Lab run timed")

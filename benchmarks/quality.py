@@ -24,7 +24,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 
 from gan_models import list_models, load_generator  # noqa: E402
 from training.evaluate import evaluate_generator, evaluate_real  # noqa: E402
-from training.flags import add_settings  # noqa: E402
+from training.flags import add_settings, script_parser  # noqa: E402
 from training.losses import list_losses  # noqa: E402
 from training.report import read_metrics  # noqa: E402
 from training.config import TrainConfig  # noqa: E402
@@ -92,9 +92,7 @@ def plot_grad_norms(rows: list[dict], out: Path) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="python benchmarks/quality.py", description=__doc__.split("\n")[0],
-                                formatter_class=argparse.RawDescriptionHelpFormatter,
-                                epilog="\n".join(__doc__.split("\n")[1:]))
+    p = script_parser("python benchmarks/quality.py", __doc__)
     p.add_argument("--steps", type=int, default=300, help="generator updates per architecture × loss")
     p.add_argument("--arch", "--archs", dest="archs", nargs="+", default=list_models(), choices=list_models(),
                    help="architectures to train")

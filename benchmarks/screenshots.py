@@ -7,7 +7,6 @@ Starts `python app.py` on a free loopback port (the bundled models, offline) and
 Chromium with Playwright; each screenshot is scaled to --width pixels and saved as a palette PNG.
 """
 
-import argparse
 import io
 import os
 import subprocess
@@ -16,6 +15,8 @@ import tempfile
 from pathlib import Path
 
 from PIL import Image
+
+from training.flags import script_parser
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "benchmarks"))
@@ -66,7 +67,7 @@ def lab_tab(page) -> bytes:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = script_parser("python benchmarks/screenshots.py", __doc__)
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "assets", help="folder for the pictures")
     parser.add_argument("--width", type=int, default=1000, help="pixels across each saved screenshot")
     args = parser.parse_args()

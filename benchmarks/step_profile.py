@@ -11,7 +11,6 @@ A loop step near replay_ms means the step is bound by the GPU's kernels, not by 
 profiler's table of the eager step goes to stderr.
 """
 
-import argparse
 import sys
 import tempfile
 from pathlib import Path
@@ -22,7 +21,7 @@ from torch.profiler import ProfilerActivity, profile
 import training.trainer as trainer
 from training.train import train
 from training.config import TrainConfig
-from training.flags import add_settings
+from training.flags import add_settings, script_parser
 from training.cuda_graph import GraphedStep
 from training.report import read_metrics
 
@@ -63,7 +62,7 @@ class ProbedStep(GraphedStep):
 
 
 def main() -> None:
-    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p = script_parser("python benchmarks/step_profile.py", __doc__)
     add_settings(p, ["data_dir"], defaults={"data_dir": "../shared/data"})
     args = p.parse_args()
     if not torch.cuda.is_available():

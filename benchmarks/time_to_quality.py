@@ -18,7 +18,7 @@ from gan_models import list_models, load_generator, read_card
 from training.evaluate import MIN_N, evaluate_generator
 from training.config import TrainConfig
 from training.device import describe_device, pick_device
-from training.flags import add_settings, as_flags
+from training.flags import add_settings, as_flags, script_parser
 from training.train import train
 
 COLUMNS = ("modes", "kl", "precision", "recall", "fd", "is", "confidence", "label_accuracy")
@@ -30,7 +30,7 @@ SETTINGS = ["arch", "conditional", "batch_size", "lr", "lr_decay", "width", "cod
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p = script_parser("python benchmarks/time_to_quality.py", __doc__)
     add_settings(p, SETTINGS, renamed={"time_limit": "--budget"},
                  defaults={"time_limit": 300.0, "data_dir": "../shared/data",
                            "out": f"runs/time-to-quality-{time.strftime('%Y%m%d-%H%M%S')}"},

@@ -12,7 +12,6 @@ range of the ratio over the turns: a shared machine's speed drifts by 10 % or mo
 minute, and one measurement each would catch the two loops in different moments.
 """
 
-import argparse
 import statistics
 import tempfile
 import time
@@ -28,7 +27,7 @@ from gan_models import create_model, list_models, model_config
 from training.report import read_metrics
 from training.config import TrainConfig
 from training.defaults import default_width
-from training.flags import add_settings
+from training.flags import add_settings, script_parser
 from training.device import describe_device, native_bf16, pick_device
 from training.train import train
 
@@ -92,7 +91,7 @@ def textbook(arch: str, batch_size: int, steps: int, data_dir: str, device: str,
 
 
 def main() -> None:
-    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p = script_parser("python benchmarks/train_speed.py", __doc__)
     add_settings(p, ["data_dir", "batch_size", "device", "compile", "cuda_graphs", "width"],
                  defaults={"data_dir": "../shared/data", "batch_size": 64})
     p.add_argument("--steps", type=int, default=60, help="timed steps per measurement")

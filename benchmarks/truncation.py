@@ -21,6 +21,7 @@ from gan_models import ModelLoadError, is_translator, load_generator, resolve_so
 from training.data import DataNotFoundError, data_dir_help
 from training.evaluate import MIN_N, STACKED_N, evaluate_generator, evaluate_stacked
 from training.report import update_card_truncation
+from training.flags import script_parser
 
 PRETRAINED = Path(__file__).resolve().parents[1] / "pretrained"
 TRUNCATIONS = (3.0, 2.5, 2.0, 1.5, 1.25, 1.0, 0.75, 0.5)
@@ -80,9 +81,7 @@ def markdown_table(rows: list[dict], defaults: dict[Path, float | None]) -> str:
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    p = argparse.ArgumentParser(prog="python benchmarks/truncation.py", description=__doc__.split("\n")[0],
-                                formatter_class=argparse.RawDescriptionHelpFormatter,
-                                epilog="\n".join(__doc__.split("\n")[1:]))
+    p = script_parser("python benchmarks/truncation.py", __doc__)
     p.add_argument("--models", nargs="+", type=Path, help="model folders (default: every one in pretrained/)")
     p.add_argument("--truncations", nargs="+", type=float, default=list(TRUNCATIONS),
                    help="truncations to score besides none (default: %(default)s)")

@@ -142,7 +142,17 @@ def _evaluation(data: dict, kind: dict) -> str:
         t, why = data.get("default_truncation"), data.get("default_truncation_reason")
         lines.append((f"Default truncation: {t:g}, measured by `benchmarks/truncation.py`; truncation 0 gives full "
                       "variety." if t else "Default truncation: none (full variety).") + (f" {why.rstrip('.')}." if why else ""))
+    if data.get("continuous_codes_measured"):
+        lines += ["", _codes_line(data["continuous_codes_measured"])]
     return "\n".join(lines).strip() or f"Not evaluated yet: {kind['to_score']}."
+
+
+def _codes_line(codes: dict) -> str:
+    """What each continuous code was measured to control (benchmarks/codes.py's rows)."""
+    parts = [f"{code} steers {row['controls']} (Spearman ρ {row[row['controls']]['rho']:+.2f})"
+             for code, row in codes.items() if isinstance(row, dict) and row.get("controls") in row]
+    return ("Continuous codes, as `benchmarks/codes.py` measured them (median over latents): " + "; ".join(parts)
+            + ". Set them with `generate(..., continuous=[c1, c2])`.")
 
 
 def write_card(folder: Path, data: dict, name: str | None = None, kind: dict = GENERATOR) -> Path:

@@ -2,10 +2,12 @@
 snapshots of them. Knows nothing of Gradio; playground/lab.py puts it on the page."""
 
 import contextlib
+import functools
 import math
 import os
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -32,15 +34,28 @@ def lab_runs() -> int:
 _active, _threads_before, _threads_lock = 0, 1, threading.Lock()
 
 
+@functools.cache
+def _reader() -> ThreadPoolExecutor:
+    """The one thread that reads every run's meter."""
+    return ThreadPoolExecutor(1, thread_name_prefix="lab-meter")
+
+
+def training_threads() -> int:
+    """Torch threads for a Lab run's thread: the cores shared out among the runs a server allows, but
+    one on 2 cores or fewer, where a second thread outside the main one halved the speed."""
+    cores = os.cpu_count() or 1
+    return 1 if cores <= 2 else max(1, cores // lab_runs())
+
+
 @contextlib.contextmanager
 def _cores_for_training():
-    """The server answers each request on one thread; while Lab runs train, torch's threads are the
-    cores shared out among the runs a server allows (a process-wide setting, put back after the last)."""
+    """The server answers each request on one thread; while Lab runs train, torch's threads are
+    training_threads() (a process-wide setting, put back after the last run)."""
     global _active, _threads_before
     with _threads_lock:
         if _active == 0:
             _threads_before = torch.get_num_threads()
-            torch.set_num_threads(max(_threads_before, (os.cpu_count() or 1) // lab_runs()))
+            torch.set_num_threads(training_threads())
         _active += 1
     try:
         yield
@@ -80,7 +95,7 @@ class LabRun:
         self.view = lab_view
         self.trainers = [lab_view.build_trainer(s, self.points) for s in self.settings]
         self.history, self.meters = [[] for _ in self.trainers], [[] for _ in self.trainers]
-        self.trained_s, self.version, self.snapshot = 0.0, 0, None
+        self.trained_s, self.version, self.snapshot, self._reading = 0.0, 0, None, None
         self._stop, self._changed = threading.Event(), threading.Condition()
         self.thread: threading.Thread | None = None
 
@@ -137,17 +152,31 @@ class LabRun:
                 trainer.train_step()  # its numbers unread: reading them would wait for them
 
     def _publish(self, seconds: float, images_per_s: float, done: bool, why: str = "") -> None:
-        pictures = []
-        for trainer, meters in zip(self.trainers, self.meters):
-            picture, reading = self.view.look(trainer, self.toy, METER_N)
-            pictures.append(picture)
-            meters.append({"step": trainer.step_count, **reading})
+        seen = [self.view.look(trainer, self.toy, METER_N) for trainer in self.trainers]
+        self._read_meters([s for _, s in seen], wait=done or not self.meters[0])  # the first update has one too
         with self._changed:
             self.version += 1
-            self.snapshot = Snapshot(self.version, [t.step_count for t in self.trainers], pictures,
+            self.snapshot = Snapshot(self.version, [t.step_count for t in self.trainers], [p for p, _ in seen],
                                      [list(h) for h in self.history], [list(m) for m in self.meters], seconds,
                                      images_per_s, done, why)
             self._changed.notify_all()
+
+    def _read_meters(self, inputs: list, wait: bool) -> None:
+        """Hand the meter's samples to the reader thread, so that the classifier's ~0.1 s runs on another
+        core than the training; a reading joins the meters once done, or at once when `wait`."""
+        if self._reading is not None and (wait or self._reading.done()):
+            self._keep(self._reading.result())
+        if self._reading is None:
+            steps = [t.step_count for t in self.trainers]
+            self._reading = _reader().submit(lambda: [{"step": s, **self.view.reading(x)}
+                                                      for s, x in zip(steps, inputs)])
+            if wait:
+                self._keep(self._reading.result())
+
+    def _keep(self, readings: list[dict]) -> None:
+        for meters, reading in zip(self.meters, readings):
+            meters.append(reading)
+        self._reading = None
 
     def wait(self, after: int, timeout: float = 2.0) -> Snapshot | None:
         """The newest snapshot once it is newer than version `after` (None if none came within `timeout`)."""

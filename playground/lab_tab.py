@@ -53,8 +53,8 @@ def _view() -> list:
                                y_lim=[0, 1], height=220)
     with gr.Row():
         gradient = gr.LinePlot(x="step", y="value", color="curve", label="G's gradient norm (log10)", height=220)
-        meter = gr.BarPlot(x="what", y="value", color="run", label="Mode-collapse meter: share of each digit",
-                           height=220)
+        meter = gr.BarPlot(x="what", y="value", color="run", height=220,
+                           label="Mode-collapse meter: share of each digit (points: Gaussians covered)")
         history = gr.LinePlot(x="step", y="value", color="curve", label="Meter over steps", height=220)
     return [status, picture_a, picture_b, losses, verdicts, gradient, meter, history]
 

@@ -46,13 +46,19 @@ def build_trainer(settings: dict, points: np.ndarray | None = None) -> Trainer:
     return Trainer(cfg, data=data)
 
 
-def look(trainer: Trainer, toy: bool, n: int) -> tuple[np.ndarray, dict]:
-    """The run's picture (its sample grid, or its points over D's map) and the meter's reading."""
+def look(trainer: Trainer, toy: bool, n: int) -> tuple[np.ndarray, object]:
+    """The run's picture (its sample grid, or its points over D's map), and what the meter reads:
+    the coverage itself for points, `n` fixed samples for digits (read by `reading`)."""
     if toy:
         points = fake_points(trainer)
         dataset = trainer.data.mixture
         return draw_points(decision_map(trainer), real_points(dataset), points), coverage(points, dataset)
-    return trainer.samples(), collapse_meter(_meter_samples(trainer, n))
+    return trainer.samples(), _meter_samples(trainer, n)
+
+
+def reading(seen) -> dict:
+    """The meter's reading of what `look` gave it."""
+    return seen if isinstance(seen, dict) else collapse_meter(seen)
 
 
 @torch.no_grad()

@@ -21,6 +21,21 @@ PRESETS: dict[str, dict] = {
         "look_for": "Run B's D learns ten times slower: G's points gather where D likes them best and hop "
                     "from Gaussian to Gaussian together, while run A's spread over all eight.",
     },
+    "mode collapse": {
+        "dataset": "mnist", "arch": "mlp", "loss": "ns", "lr_g": 5e-4, "lr_d": 5e-4, "batch_size": 64,
+        "d_steps": 1, "ema": False, "spectral_norm": False, "conditional": False, "seed": 0,
+        "compare": {"setting": "lr_d", "values": (5e-4, 2.5e-5)},
+        "look_for": "The meter: run B's D learns twenty times slower, so G finds a few digits that pass and "
+                    "draws little else (two or three present), while run A spreads over most of the ten.",
+    },
+    "instability": {
+        "dataset": "mnist", "arch": "dcgan", "loss": "ns", "lr_g": 5e-3, "lr_d": 5e-3, "batch_size": 32,
+        "d_steps": 1, "ema": False, "spectral_norm": False, "conditional": False, "seed": 0,
+        "compare": {"setting": "spectral_norm", "values": (False, True)},
+        "look_for": "A learning rate 25 times the usual: run A draws all ten digits early, then lurches (the "
+                    "meter falls by several digits at once, the grid turns to blots); run B, with spectral "
+                    "norm, holds.",
+    },
 }
 
 

@@ -86,3 +86,18 @@ def app_url(app_models: Path, app_server_log: Path) -> Iterator[str]:
             server.wait(timeout=10)
         except subprocess.TimeoutExpired:
             server.kill()
+
+
+def stepped(trainer, steps: int):
+    """`trainer` after `steps` more steps."""
+    for _ in range(steps):
+        trainer.step()
+    return trainer
+
+
+def whole_and_resumed(make, load, path: Path) -> tuple:
+    """A run of 4 steps, and one saved after 2, loaded from `path` and stepped twice more: for exact-resume checks."""
+    stepped(make(), 2).save(path)
+    resumed = load(path)
+    assert resumed.step_count == 2
+    return stepped(make(), 4), stepped(resumed, 2)

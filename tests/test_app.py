@@ -218,7 +218,8 @@ def test_api_names_every_parameter_with_a_default(client):
                               "/model_choices", "/random_seed", "/random_seed_a",
                               "/random_seed_b", "/random_seed_compare", "/lab", "/lab_continue", "/lab_stop",
                               "/lab_reset", "/lab_use_in_generate", "/lab_download", "/draw", "/draw_morph",
-                              "/draw_variations", "/draw_nearest", "/random_seed_morph", "/random_seed_variations"}
+                              "/draw_variations", "/draw_nearest", "/random_seed_morph", "/random_seed_variations",
+                              "/colorize_drawing", "/colorize_generated", "/to_grey", "/random_seed_colorize"}
     expected = {"/generate": ["model", "seed", "n", "digit", "truncation", "continuous"],
                 "/digits": ["model", "seed", "n", "digit", "truncation", "continuous"],
                 "/interpolate": ["model", "seed_a", "seed_b", "steps", "method", "digit_a", "digit_b", "continuous",

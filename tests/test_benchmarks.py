@@ -120,3 +120,21 @@ def test_colorize_scores_each_translator_beside_the_real_digits(mnist_dir, tmp_p
     rows = [line for line in capsys.readouterr().out.splitlines() if line.startswith("| ")]
     assert done.value.code == 0 and [r.split("|")[1].strip() for r in rows[2:]] == ["real digits (floor)", "one", "two"]
     assert "shape kept" in rows[0] and "%" in rows[2]
+
+
+def test_codes_names_what_each_continuous_code_controls_and_writes_it_into_the_card(tmp_path, capsys):
+    """A tiny random InfoGAN: a row per code with its measured ρ, and the card's line naming each code."""
+    from gan_models import create_model, save_generator
+
+    model = save_generator(create_model("dcgan", width=8, codes=10, continuous=2).generator.eval(), tmp_path / "info",
+                           {"loss": "ns"})
+    main = runpy.run_path(str(BENCHMARKS / "codes.py"))["main"]
+    assert main(["--model", str(model), "--latents", "3", "--points", "5", "--update-card"]) == 0
+    rows = [line for line in capsys.readouterr().out.splitlines() if re.match(r"\| code \d", line)]
+    assert len(rows) == 2 and all(row.split("|")[6].strip() in ("slant", "thickness") for row in rows)
+    card = (model / "README.md").read_text()
+    assert "continuous_codes_measured" in card and card.count("steers") == 2
+    plain = save_generator(create_model("dcgan", width=8).generator.eval(), tmp_path / "plain", {"loss": "ns"})
+    with pytest.raises(SystemExit):
+        main(["--model", str(plain)])
+    assert "has no continuous codes" in capsys.readouterr().err

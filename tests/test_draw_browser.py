@@ -1,20 +1,6 @@
 """The Draw tab in a real browser: a stroke drawn with the mouse on the sketchpad comes back reconstructed."""
 
-import pytest
-
-from test_app_browser import CHROMIUM, CHROMIUM_ARGS, OVERLAPS  # skips this module too where the browser is missing
-
-
-@pytest.fixture(scope="module")
-def page():
-    if not CHROMIUM.exists():
-        pytest.fail(f"{CHROMIUM} is missing: CI must install Debian's chromium package for the browser test")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
-        yield browser.new_page(viewport={"width": 1280, "height": 1000})
-        browser.close()
+from test_app_browser import OVERLAPS, page  # noqa: F401 (page is a fixture); skips this module too without the browser
 
 
 def test_a_drawn_stroke_comes_back_as_a_reconstruction(page, app_url: str):

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 import torch
 
+from conftest import whole_and_resumed
 from gan_models import create_model, load_generator, register_model
 from training import TrainConfig, Trainer
 from training import losses
@@ -45,17 +46,7 @@ def test_samples_come_from_one_fixed_noise_batch(tmp_path, mnist_dir):
 
 
 def test_save_and_load_continue_exactly(tmp_path, mnist_dir):
-    whole = Trainer(small(tmp_path, mnist_dir))
-    for _ in range(4):
-        whole.step()
-    part = Trainer(small(tmp_path, mnist_dir))
-    for _ in range(2):
-        part.step()
-    part.save(tmp_path / "ckpt.pt")
-    resumed = Trainer.load(tmp_path / "ckpt.pt")
-    assert resumed.step_count == 2
-    for _ in range(2):
-        resumed.step()
+    whole, resumed = whole_and_resumed(lambda: Trainer(small(tmp_path, mnist_dir)), Trainer.load, tmp_path / "ckpt.pt")
     for a, b in zip(whole.G.state_dict().values(), resumed.G.state_dict().values()):
         assert torch.equal(a, b)
 

@@ -122,3 +122,15 @@ def test_the_command_translates_both_ways(tmp_path, capsys):
     assert translate_main(args + ["--direction", "a2b", "--out", str(tmp_path / "no" / "x.npy")]) == 1
     err = capsys.readouterr().err
     assert "does not exist: create it" in err and "Traceback" not in err
+
+
+def test_the_bundled_translators_load_and_translate():
+    """pretrained/colorize (with the cycle loss) and pretrained/colorize-nocycle (without)."""
+    from pathlib import Path
+
+    pretrained = Path(__file__).resolve().parents[1] / "pretrained"
+    for name, cycle_weight in (("colorize", 10.0), ("colorize-nocycle", 0.0)):
+        folder = pretrained / name
+        assert is_translator(folder) and read_card(folder).data.cycle_weight == cycle_weight
+        colour = translate(load_translator(folder), torch.zeros(2, 28, 28, dtype=torch.uint8), "a2b")
+        assert colour.shape == (2, 3, 28, 28)

@@ -9,6 +9,7 @@ import pytest
 import torch
 from safetensors.torch import load_file
 
+from conftest import whole_and_resumed
 from gan_models import load_translator, read_card
 from training import TrainConfig
 from training.checkpoint import CheckpointMismatch
@@ -58,17 +59,8 @@ def test_the_family_picks_the_trainer_and_the_dataset(tmp_path, mnist_dir, capsy
 
 
 def test_save_and_load_continue_exactly(tmp_path, mnist_dir):
-    whole = make_trainer(small(tmp_path, mnist_dir))
-    for _ in range(4):
-        whole.step()
-    part = make_trainer(small(tmp_path, mnist_dir))
-    for _ in range(2):
-        part.step()
-    part.save(tmp_path / "ckpt.pt")
-    resumed = TranslationTrainer.load(tmp_path / "ckpt.pt")
-    assert resumed.step_count == 2
-    for _ in range(2):
-        resumed.step()
+    whole, resumed = whole_and_resumed(lambda: make_trainer(small(tmp_path, mnist_dir)), TranslationTrainer.load,
+                                       tmp_path / "ckpt.pt")
     for model in ("G", "D", "ema"):
         a, b = getattr(whole, model).state_dict(), getattr(resumed, model).state_dict()
         assert all(torch.equal(a[k], b[k]) for k in a), model

@@ -199,7 +199,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--batch-size", type=int, default=128, help="digits per step")
     p.add_argument("--lr", type=float, default=3e-3, help="peak AdamW learning rate of the one-cycle schedule")
     p.add_argument("--seed", type=int, default=0, help="random seed (weights, data order, augmentation)")
-    p.add_argument("--out", help=f"safetensors file to write (default: {ASSET} or, for mnist-colour, {COLOUR_ASSET})")
+    p.add_argument("--out", help="safetensors file to write (default: the dataset's shipped one in training/assets/)")
     args = p.parse_args(argv)
     for name in ("epochs", "batch_size"):
         if getattr(args, name) < 1:

@@ -75,3 +75,10 @@ def as_flags(message: str) -> str:
     """A TrainConfig message that opens with a setting's name, with its flag: `lr_decay is` → `--lr-decay is`."""
     name = re.match(r"\w*", message).group()
     return flag_name(name) + message[len(name):] if name in {f.name for f in settings()} else message
+
+
+def script_parser(prog: str, doc: str) -> argparse.ArgumentParser:
+    """A command's parser whose --help shows its docstring: the first line, then the rest as written."""
+    first, _, rest = doc.strip().partition("\n")
+    return argparse.ArgumentParser(prog=prog, description=first, epilog=rest.strip("\n") or None,
+                                   formatter_class=argparse.RawDescriptionHelpFormatter)

@@ -93,3 +93,44 @@ def precision_recall(real: torch.Tensor, fake: torch.Tensor, k: int = 3,
     precision = _inside_any_ball(fake, real, knn_radii(real, k, chunk), chunk).float().mean().item()
     recall = _inside_any_ball(real, fake, knn_radii(fake, k, chunk), chunk).float().mean().item()
     return precision, recall
+
+
+def _moments(images: torch.Tensor) -> tuple[torch.Tensor, ...]:
+    """Ink weights (N, H, W) summing to 1 per image, and the pixel offsets from each image's centre of ink."""
+    ink = images.float().flatten(0, -3)
+    weights = ink / ink.sum((1, 2), keepdim=True).clamp_min(1e-12)
+    ys, xs = torch.meshgrid(torch.arange(ink.shape[1], dtype=torch.float32),
+                            torch.arange(ink.shape[2], dtype=torch.float32), indexing="ij")
+    dy = ys - (weights * ys).sum((1, 2), keepdim=True)
+    dx = xs - (weights * xs).sum((1, 2), keepdim=True)
+    return weights, dx, dy
+
+
+def slant(images: torch.Tensor) -> torch.Tensor:
+    """Each digit's slant from its second-order moments: how far x moves per row down, mu11 / mu02
+    (the shear MNIST deskewing undoes); positive leans the top to the left. `images`: (..., H, W)."""
+    weights, dx, dy = _moments(images)
+    return (weights * dx * dy).sum((1, 2)) / (weights * dy * dy).sum((1, 2)).clamp_min(1e-12)
+
+
+def ink_area(images: torch.Tensor) -> torch.Tensor:
+    """Each uint8 digit's ink in pixels' worth (intensities / 255, summed): thicker strokes, more ink."""
+    return images.float().flatten(0, -3).sum((1, 2)) / 255
+
+
+def _ranks(x: torch.Tensor) -> torch.Tensor:
+    """Ranks from 0, ties given their average rank."""
+    order = x.argsort()
+    _, inverse, counts = torch.unique_consecutive(x[order], return_inverse=True, return_counts=True)
+    ends = counts.cumsum(0).float()
+    ranks = torch.empty(len(x))
+    ranks[order] = ((2 * ends - counts - 1) / 2)[inverse]
+    return ranks
+
+
+def spearman(a: torch.Tensor, b: torch.Tensor) -> float:
+    """Spearman's rank correlation of two 1-D series (0 where either is constant)."""
+    ra, rb = _ranks(a.flatten().float()), _ranks(b.flatten().float())
+    ra, rb = ra - ra.mean(), rb - rb.mean()
+    denominator = (ra.norm() * rb.norm()).item()
+    return (ra @ rb).item() / denominator if denominator else 0.0

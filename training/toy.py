@@ -148,16 +148,13 @@ def toy_trainer(dataset="ring", *, loss: str = "ns", lr_g: float = 1e-3, lr_d: f
         raise ValueError(f"the {loss} loss's gradient penalty works on images only: pick another loss for points")
     if settings.get("conditional"):
         raise ValueError("the toy models are unconditional: leave conditional off")
+    points = mixture(dataset)
     cfg = TrainConfig(arch=RECIPE_ARCH, loss=loss, lr_g=lr_g, lr_d=lr_d, batch_size=batch_size, d_steps=d_steps,
                       seed=seed, latent_dim=latent_dim, ema=ema, spectral_norm=spectral_norm, device=device,
-                      **{"precision": "fp32", "command": f"toy_trainer({_describe(dataset)!r})", **settings})
-    data = PointBatches(mixture(dataset), cfg.batch_size, cfg.seed, pick_device(cfg.device))
+                      **{"precision": "fp32", "command": f"toy_trainer({points.name!r})", **settings})
+    data = PointBatches(points, cfg.batch_size, cfg.seed, pick_device(cfg.device))
     torch.manual_seed(cfg.seed)  # the models' first weights, as the Trainer seeds the registered ones
     return Trainer(cfg, data=data, models=(PointGenerator(latent_dim, width, depth), PointDiscriminator(width, depth)))
-
-
-def _describe(dataset) -> str:
-    return dataset if isinstance(dataset, str) else mixture(dataset).name
 
 
 @torch.no_grad()

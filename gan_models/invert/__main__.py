@@ -21,15 +21,11 @@ def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m gan_models.invert", description=__doc__.split("\n")[0])
     p.add_argument("--model", required=True, help="model folder, run folder, or Hub repo id owner/name[@revision]")
     p.add_argument("--images", required=True, nargs="+", metavar="FILE",
-                   help="digits to find: .npy files of uint8 (N, 28, 28) MNIST-style digits, taken as they are, "
-                        "and image files (.png, .jpg, ...) of one drawing each, in any size and colours, made "
-                        "MNIST-style first; all in the order given")
+                   help=".npy files of uint8 (N, 28, 28) digits, or images of one drawing each (made MNIST-style)")
     p.add_argument("--out", required=True,
-                   help=".npy for the reconstructions as uint8 (N, 28, 28); .png for a grid of each input "
-                        "beside its reconstruction")
+                   help=".npy: the reconstructions, uint8 (N, 28, 28); .png: each input beside its reconstruction")
     p.add_argument("--latents", default=None,
-                   help=".npy for the latents (N, latent_dim); .npz for the latents as z and, for a "
-                        "conditional model, the label weights (N, classes) as labels")
+                   help=".npy: the latents (N, latent_dim); .npz: z and, for a conditional model, labels")
     p.add_argument("--seed", type=int, default=0, help="random seed of the starts; the same seed gives the same result")
     add_recipe_flags(p)
     p.add_argument("--device", default="cpu", help="torch device to invert on")
