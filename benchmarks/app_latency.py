@@ -205,8 +205,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--repeats", type=int, default=30, help="repeats behind each in-process median")
     p.add_argument("--model", default=None, help="model name (default: the app's default model)")
     p.add_argument("--floor", action="store_true",
-                   help="also load-test a Gradio app whose function does nothing, with the app's queue settings: "
-                        "what Gradio and the clients cost on this machine")
+                   help="also load-test a Gradio app that does nothing: what Gradio and the clients cost")
     p.add_argument("--lab", metavar="DATA_DIR", default=None,
                    help="also load-test the app while one Lab run trains on MNIST from DATA_DIR")
     args = p.parse_args(argv)

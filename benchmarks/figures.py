@@ -1,6 +1,7 @@
 """The pictures of the README and docs/: each bundled model's digits, an interpolation GIF, and the
-Lab's three failures (the minimax loss's vanishing gradient, mode collapse, unstable training) as
-short runs of the Lab's own trainers.
+InfoGAN's continuous codes swept, digits colourised by the two translators, and the Lab's three
+failures (the minimax loss's vanishing gradient, mode collapse, unstable training) as short runs of
+the Lab's own trainers.
 
     python benchmarks/figures.py --out docs/assets                        # every picture
     python benchmarks/figures.py --out docs/assets --only samples gif     # some of them
@@ -28,12 +29,12 @@ sys.path.insert(0, str(ROOT))  # playground/ sits beside the installed packages
 import gan_models  # noqa: E402
 from training.flags import script_parser  # noqa: E402
 
-MODELS = ("dcgan", "cdcgan", "mlp", "stacked-dcgan")
+MODELS = ("dcgan", "cdcgan", "mlp", "stacked-dcgan", "infogan")
 GRADIENT_STEPS = 150  # MNIST steps of the vanishing-gradient pair: the gap is four decades by step 100
 TOY_STEPS = 2000  # 2-D steps: the default settings cover the ring's 8 Gaussians by then
 TOY_EVERY = 50  # steps between the meter's readings of a 2-D run
 GIF_GREY_STEP = 16  # 16 grey levels: a GIF's compression keeps a third of the size it takes with 256
-PARTS = ("samples", "gif", "gradient", "collapse", "unstable")
+PARTS = ("samples", "gif", "codes", "colorize", "gradient", "collapse", "unstable")
 
 
 def save_png(image: np.ndarray | Image.Image, path: Path, colours: int = 256) -> None:
@@ -64,6 +65,34 @@ def samples(out: Path) -> None:
         generator = gan_models.load_generator(ROOT / "pretrained" / name)
         digits = gan_models.generate(generator, 32, seed=0)
         save_png(enlarge(gan_models.grid(digits, nrow=8), 2), out / f"samples-{name}.png")
+
+
+@torch.no_grad()
+def codes(out: Path, values: int = 9) -> None:
+    """pretrained/infogan's continuous codes, one picture each: a row per latent, the code from -1 to 1
+    across, everything else fixed."""
+    generator = gan_models.load_generator(ROOT / "pretrained" / "infogan")
+    start, k = generator.codes, generator.continuous
+    z = gan_models.sample_latents(10, generator.latent_dim, seed=0)
+    for code in range(k):
+        rows = []
+        for row in z:
+            fixed = gan_models.continuous_codes(row[None], start, k)[0].tolist()
+            sweep = [fixed[:code] + [v] + fixed[code + 1:] for v in torch.linspace(-1, 1, values).tolist()]
+            rows += [gan_models.with_continuous(row[None], start, c) for c in sweep]
+        digits = gan_models.to_uint8(generator(torch.cat(rows)))
+        save_png(enlarge(gan_models.grid(digits, nrow=values), 2), out / f"codes-infogan-{code + 1}.png")
+
+
+@torch.no_grad()
+def colorize(out: Path) -> None:
+    """The conditional model's 0 to 9, then each in colour by pretrained/colorize (cycle loss) and by
+    pretrained/colorize-nocycle."""
+    grey = gan_models.generate(gan_models.load_generator(ROOT / "pretrained" / "cdcgan"), 10, seed=0)[:, 0]
+    rows = [grey[:, None].expand(-1, 3, -1, -1)]
+    for name in ("colorize", "colorize-nocycle"):
+        rows.append(gan_models.translate(gan_models.load_translator(ROOT / "pretrained" / name), grey, "a2b"))
+    save_png(enlarge(gan_models.grid(torch.cat(rows), nrow=10), 3), out / "colorize.png")
 
 
 def interpolation_gif(out: Path, steps: int = 12) -> None:
@@ -185,7 +214,7 @@ def main() -> None:
     if args.data_dir:
         os.environ["DIGITGAN_DATA_DIR"] = args.data_dir  # where the Lab's trainers read MNIST
     torch.set_num_threads(1)  # small models: one thread wastes no cycles waiting for another
-    parts = {"samples": samples, "gif": interpolation_gif, "gradient": gradient}
+    parts = {"samples": samples, "gif": interpolation_gif, "codes": codes, "colorize": colorize, "gradient": gradient}
     for part in args.only:
         if part in parts:
             parts[part](args.out)

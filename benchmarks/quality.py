@@ -1,6 +1,6 @@
 """Sample quality of every architecture × loss after the same short training budget.
 
-    python benchmarks/quality.py --data-dir ../shared/data                  # 300 steps each: ~15 min on 2 CPU cores
+    python benchmarks/quality.py --data-dir ../shared/data                  # 300 steps each
     python benchmarks/quality.py --data-dir ../shared/data --steps 20 --n 1000   # a smoke test
     python benchmarks/quality.py --arch dcgan --losses ns minimax --steps 1000  # a subset, longer
 

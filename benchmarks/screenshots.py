@@ -1,5 +1,5 @@
-"""Screenshots of the app for the README: the Generate tab as the page opens, and the Lab a few
-seconds into a 2-D run.
+"""Screenshots of the app for the README: the Generate tab as the page opens, a drawn 7 found by the
+model (Draw), a model's digit in colour (Colorize), and the Lab a few seconds into a 2-D run.
 
     python benchmarks/screenshots.py --out docs/assets
 
@@ -43,6 +43,33 @@ def generate_tab(page, url: str) -> bytes:
     page.goto(url)
     page.wait_for_function("() => document.querySelectorAll('#digits .digit').length === 16", timeout=120_000)
     page.wait_for_timeout(500)  # the gallery's cells paint
+    return page.screenshot()
+
+
+def draw_tab(page) -> bytes:
+    """A 7 drawn with the mouse, found in the chosen model: the search run to its last step."""
+    page.get_by_role("tab", name="Draw").click()
+    canvas = page.locator("#draw-canvas")
+    canvas.get_by_role("button", name="Brush", exact=True).click()
+    box = canvas.locator("canvas").first.bounding_box()
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    page.mouse.move(x - 50, y - 80)
+    page.mouse.down()
+    page.mouse.move(x + 50, y - 80, steps=4)
+    page.mouse.move(x - 10, y + 80, steps=6)
+    page.mouse.up()
+    page.get_by_role("button", name="Find it in the model").click()
+    page.wait_for_function("() => /step (\\d+) of \\1,/.test(document.querySelector('#draw-reading')?.innerText)",
+                           timeout=120_000)
+    return page.screenshot()
+
+
+def colorize_tab(page) -> bytes:
+    """The chosen model's digit at seed 0 in colour from each bundled translator, and back to grey."""
+    page.get_by_role("tab", name="Colorize").click()
+    page.get_by_role("button", name="Colorize a digit of the chosen model").click()
+    page.wait_for_function("() => document.querySelectorAll('#colorized img').length >= 3", timeout=120_000)
+    page.wait_for_timeout(500)
     return page.screenshot()
 
 
@@ -90,6 +117,8 @@ def main() -> None:
                                                      headless=True)
                 page = browser.new_page(viewport=VIEWPORT)
                 save(generate_tab(page, f"http://127.0.0.1:{port}/"), args.out / "app-generate.png", args.width)
+                save(draw_tab(page), args.out / "app-draw.png", args.width)
+                save(colorize_tab(page), args.out / "app-colorize.png", args.width)
                 save(lab_tab(page), args.out / "app-lab.png", args.width)
                 browser.close()
         finally:

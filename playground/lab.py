@@ -17,6 +17,9 @@ from .models import add_session_model, session_of
 DATASETS = ("mnist", *TOY_DATASETS)
 COMPARABLE = ("none", "loss", "lr_g", "lr_d", "batch_size", "d_steps", "ema", "spectral_norm", "seed", "arch")
 BOOLEAN = ("ema", "spectral_norm", "conditional")
+# A Lab run lasts a minute or two: in 60 s on a CPU the MLP draws readable digits at batch 64 and five
+# times the trainer's rate, and blurs at the trainer's defaults (docs/performance.md#the-lab).
+LAB_RECIPES = {"mlp": {"batch_size": 64, "lr_g": 1e-3, "lr_d": 1e-3}}
 _runs: dict[str, LabRun] = {}  # session -> its run
 _lock = threading.Lock()
 
@@ -29,7 +32,8 @@ def losses() -> list[str]:
 
 def settings_of(arch, loss, lr_g, lr_d, batch_size, d_steps, ema, spectral_norm, conditional, seed,
                 dataset) -> dict:
-    """The page's settings, each checked, as TrainConfig names (None: the trainer's default)."""
+    """The page's settings, each checked, as TrainConfig names (None: the trainer's default, unless
+    LAB_RECIPES has one for the architecture)."""
     values = {"arch": checks.choice(arch, "architecture", gan_models.list_models()),
               "loss": checks.choice(loss, "loss", losses()),
               "lr_g": None if lr_g in (None, 0) else checks.number(lr_g, "generator's learning rate", 1e-6, 1.0),
@@ -41,6 +45,8 @@ def settings_of(arch, loss, lr_g, lr_d, batch_size, d_steps, ema, spectral_norm,
         if not isinstance(value, bool):
             raise user_error(f"{name} must be true or false; got {checks.shown(value)}.")
         values[name] = value
+    if values["dataset"] == "mnist":  # what the visitor left at 0 takes the Lab's recipe, if it has one
+        values.update({k: v for k, v in LAB_RECIPES.get(values["arch"], {}).items() if values[k] is None})
     return values
 
 
@@ -75,7 +81,7 @@ def lab(arch: str = "dcgan", loss: str = "ns", lr_g: float | None = None, lr_d: 
     """Train a run live for `seconds` and stream what it shows, about once a second: grids or points,
     curves, the mode-collapse meter and the run's speed. `compare` names a setting that a second run,
     trained in lockstep on the same batches and noise, takes as `compare_value`. Learning rates and
-    batch size left out (None or 0) take the trainer's defaults for the loss and the hardware."""
+    batch size left out (None or 0) take the Lab's recipe for the model, else the trainer's defaults."""
     settings = settings_of(arch, loss, lr_g, lr_d, batch_size, d_steps, ema, spectral_norm, conditional, seed,
                            dataset)
     seconds = checks.number(seconds, "run's length in seconds", 1, lab_seconds())

@@ -22,8 +22,8 @@ def _controls() -> dict:
                                 info="digits only; 2-D runs use two small MLPs")
         c["loss"] = gr.Dropdown(lab.losses(), value="ns", label="Loss")
     with gr.Row():
-        c["lr_g"] = gr.Number(0, label="G learning rate", info="0: the loss's default", minimum=0)
-        c["lr_d"] = gr.Number(0, label="D learning rate", info="0: the loss's default", minimum=0)
+        c["lr_g"] = gr.Number(0, label="G learning rate", info="0: the default for the model and loss", minimum=0)
+        c["lr_d"] = gr.Number(0, label="D learning rate", info="0: the default for the model and loss", minimum=0)
         c["batch_size"] = gr.Number(0, label="Batch size", info="0: the trainer's default here", precision=0,
                                     minimum=0, maximum=512)
         c["d_steps"] = gr.Number(1, label="D steps per G step", precision=0, minimum=1, maximum=10)

@@ -163,3 +163,13 @@ def test_each_preset_sets_the_controls_to_settings_that_train(lab):
         if kwargs["dataset"] != "mnist":  # a 2-D preset trains here without MNIST
             *_, last = lab.lab(**kwargs, seconds=1, request=Request(f"preset-{name}"))
             assert "Gaussians covered" in last[0]
+
+
+def test_the_mlp_takes_the_lab_recipe_where_the_page_leaves_0_and_keeps_what_it_sets(lab):
+    args = dict(arch="mlp", loss="ns", d_steps=1, ema=True, spectral_norm=False, conditional=False, seed=0)
+    left = lab.settings_of(**args, lr_g=0, lr_d=None, batch_size=0, dataset="mnist")
+    assert {k: left[k] for k in ("lr_g", "lr_d", "batch_size")} == lab.LAB_RECIPES["mlp"]
+    chosen = lab.settings_of(**args, lr_g=2e-4, lr_d=0, batch_size=32, dataset="mnist")
+    assert (chosen["lr_g"], chosen["lr_d"], chosen["batch_size"]) == (2e-4, lab.LAB_RECIPES["mlp"]["lr_d"], 32)
+    assert lab.settings_of(**{**args, "arch": "dcgan"}, lr_g=0, lr_d=0, batch_size=0, dataset="mnist")["lr_g"] is None
+    assert lab.settings_of(**args, lr_g=0, lr_d=0, batch_size=0, dataset="ring")["batch_size"] is None

@@ -49,16 +49,16 @@ class TrainConfig:
                                                 metavar=("BETA1", "BETA2"))
     lr_decay: float | None = setting(None, "closing share of the run over which the learning rate falls "
                                            "linearly to 0 (default: the recipe's, else 0)")
-    top_k: float | None = setting(None, "share of the fakes, those D finds most real, that G learns from by "
-                                        "the end of the lr_decay share (default: the recipe's, else 1)")
+    top_k: float | None = setting(None, "share of the fakes D rates most real that G learns from, by the end "
+                                        "of lr_decay (default: the recipe's, else 1)")
     d_steps: int | None = setting(None, "discriminator updates per generator update (default: the loss's)")
     gp_weight: float = setting(10.0, "weight of the gradient penalty, for losses that have one")
     latent_dim: int = setting(100, "size of the latent vector z")
-    width: int | None = setting(None, "the model's size, channels of its narrowest layers (default: the "
-                                      "architecture's; half of it on a CPU without bf16)")
+    width: int | None = setting(None, "channels of the model's narrowest layers (default: the "
+                                      "architecture's; half on a CPU without bf16)")
     codes: int = setting(0, "InfoGAN: categories of a latent code G reads from z and D tells back (0: none)")
-    continuous_codes: int = setting(0, "InfoGAN: continuous codes, uniform in [-1, 1], read from z after the "
-                                       "categorical one; D's code head predicts them (0: none)")
+    continuous_codes: int = setting(0, "InfoGAN: continuous codes in [-1, 1], read from z, that D's code "
+                                       "head predicts (0: none)")
     code_weight: float = setting(1.0, "weight of that code loss: higher sharpens, lower keeps variety")
     code_fade: float = setting(0.0, "opening share of the run over which the code weight falls to 0 (0: constant)")
     ema: bool = setting(True, "export an exponential moving average of G's weights")

@@ -53,7 +53,7 @@ def default_data_dir() -> Path:
 
 def data_dir_help() -> str:
     """The --data-dir flag's help, naming the folder used without it on this machine."""
-    return f"folder holding MNIST/raw/ (default: {default_data_dir()}; downloaded there when missing; $DIGITGAN_DATA_DIR sets it)"
+    return f"folder holding MNIST/raw/ (default: {default_data_dir()}, downloaded if missing)"
 
 
 def load_mnist(data_dir: str | Path | None = None, train: bool = True) -> tuple[torch.Tensor, torch.Tensor]:

@@ -302,20 +302,26 @@ class Trainer:
         trainer.load_state_dict(ckpt, path)
         return trainer
 
+    def card_fields(self, final) -> dict:
+        """What the card of an exported model `final` records of its run: settings, the command, time,
+        device, and the quick scores where the run takes them."""
+        cfg = self.cfg
+        card = {"loss": cfg.loss, "steps": self.step_count, "batch_size": cfg.batch_size, "dataset": cfg.dataset,
+                "training_command": "\n".join(self.commands), "training_time_s": round(self.seconds(), 1),
+                "ema": cfg.ema, "training_device": describe_device(self.device)}
+        metrics = self._quick_metrics(final) if cfg.eval_every else None
+        if metrics:
+            card["quality"] = metrics  # "metrics" is a reserved Hub card field (a list of metric ids)
+        return card
+
     def export(self, folder: Path | str) -> Path:
         """Write the generator (the EMA where there is one, its BatchNorm statistics recalibrated), its
         model card and its sample grid into `folder`, in the Hub format."""
-        folder, cfg, wall = Path(folder), self.cfg, self.seconds()
+        folder, cfg = Path(folder), self.cfg
         final = copy.deepcopy(self.ema if self.ema is not None else unwrap(self.G))  # training may go on
         recalibrate_batchnorm(final, seed=cfg.seed + 777)
         final.eval()
-        metrics = self._quick_metrics(final) if cfg.eval_every else None
-        command = "\n".join(self.commands)
-        card = {"loss": cfg.loss, "steps": self.step_count, "batch_size": cfg.batch_size, "dataset": cfg.dataset,
-                "conditional": cfg.conditional, "training_command": command, "training_time_s": round(wall, 1),
-                "ema": cfg.ema, "training_device": describe_device(self.device)}
-        if metrics:
-            card["quality"] = metrics  # "metrics" is a reserved Hub card field (a list of metric ids)
+        card = {**self.card_fields(final), "conditional": cfg.conditional}
         with torch.no_grad():
             img = grid(to_uint8(final(self.fixed_z, self.fixed_y)), nrow=10 if cfg.conditional else 8)
         folder.mkdir(parents=True, exist_ok=True)

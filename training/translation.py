@@ -18,7 +18,6 @@ import torch.nn.functional as F
 from gan_models import create_translator, save_translator, to_pil, unwrap
 from gan_models.translators import cycle_grid
 
-from .device import describe_device
 from .losses import d_loss, g_loss, gradient_penalty
 from .schedule import ema_decay, set_lr, settling
 from .stabilize import apply_spectral_norm, update_ema
@@ -123,16 +122,9 @@ class TranslationTrainer(Trainer):
     def export(self, folder: Path | str) -> Path:
         """Write the translator (the EMA where there is one; both directions, no discriminators), its model
         card and its sample grid into `folder`, in the Hub format."""
-        folder, cfg, wall = Path(folder), self.cfg, self.seconds()
+        folder, cfg = Path(folder), self.cfg
         final = copy.deepcopy(self.ema if self.ema is not None else unwrap(self.G)).eval()
-        metrics = self._quick_metrics(final) if cfg.eval_every else None
-        command = "\n".join(self.commands)
-        card = {"loss": cfg.loss, "steps": self.step_count, "batch_size": cfg.batch_size, "dataset": cfg.dataset,
-                "cycle_weight": cfg.cycle_weight, "identity_weight": cfg.identity_weight,
-                "training_command": command, "training_time_s": round(wall, 1), "ema": cfg.ema,
-                "training_device": describe_device(self.device)}
-        if metrics:
-            card["quality"] = metrics
+        card = {**self.card_fields(final), "cycle_weight": cfg.cycle_weight, "identity_weight": cfg.identity_weight}
         folder.mkdir(parents=True, exist_ok=True)
         to_pil(cycle_grid(final, *self.data.showcase)).save(folder / "samples.png")  # first: the card shows it
         return save_translator(final, folder, card)
