@@ -5,8 +5,8 @@
 
 For each of --latents random latents (z and so the categorical code fixed), each continuous code
 sweeps --points values from -1 to 1 while the others keep theirs. Spearman's ρ between the code's
-value and the digit's slant (second-order moments, training.metrics.slant) and between it and the
-ink (training.metrics.ink_area, the thickness measure) is taken per latent; the table gives the
+value and the digit's slant (second-order moments, training.metrics.slant) and between it and its
+stroke width (2 × ink / outline, training.metrics.stroke_width) is taken per latent; the table gives the
 median ρ over latents and the median |ρ|. A code "controls" the measure whose median |ρ| is larger.
 """
 
@@ -18,9 +18,9 @@ from gan_models import ModelLoadError, load_generator, sample_latents, to_uint8
 from gan_models.card import update_card
 from gan_models.latent import continuous_codes, with_continuous
 from training.flags import script_parser
-from training.metrics import ink_area, slant, spearman
+from training.metrics import slant, spearman, stroke_width
 
-MEASURES = {"slant": slant, "thickness": ink_area}
+MEASURES = {"slant": slant, "thickness": stroke_width}
 
 
 @torch.no_grad()

@@ -149,10 +149,21 @@ def _evaluation(data: dict, kind: dict) -> str:
 
 def _codes_line(codes: dict) -> str:
     """What each continuous code was measured to control (benchmarks/codes.py's rows)."""
-    parts = [f"{code} steers {row['controls']} (Spearman ρ {row[row['controls']]['rho']:+.2f})"
+    parts = [_code_part(code, row[row["controls"]], row["controls"])
              for code, row in codes.items() if isinstance(row, dict) and row.get("controls") in row]
     return ("Continuous codes, as `benchmarks/codes.py` measured them (median over latents): " + "; ".join(parts)
             + ". Set them with `generate(..., continuous=[c1, c2])`.")
+
+
+def _code_part(code: str, measured, name: str) -> str:
+    rho = measured.get("rho") if isinstance(measured, dict) else None
+    spread = measured.get("abs_rho", rho) if isinstance(measured, dict) else None
+    if not all(type(v) in (int, float) for v in (rho, spread)):
+        return f"{code} steers {name}"
+    # A median |ρ| far above |median ρ| means the code moves the measure, but one way or the other by latent.
+    if abs(rho) >= 0.8 * abs(spread):
+        return f"{code} steers {name} (Spearman ρ {rho:+.2f})"
+    return f"{code} changes {name}, in a direction that varies by latent (median |ρ| {spread:.2f})"
 
 
 def write_card(folder: Path, data: dict, name: str | None = None, kind: dict = GENERATOR) -> Path:

@@ -32,6 +32,19 @@ def default_truncation(folder: Path) -> float | None:
     return float(value) if type(value) in (int, float) and 0 < value <= 3 else None
 
 
+def code_names(folder: Path, k: int) -> list[str]:
+    """A label per continuous code: "Code 1", or "Code 1: slant" where the card states what the code
+    was measured to control (benchmarks/codes.py)."""
+    measured = card_data(folder)[0].get("continuous_codes_measured")
+    measured = measured if isinstance(measured, dict) else {}
+    names = []
+    for i in range(k):
+        row = measured.get(f"code {i + 1}")
+        controls = row.get("controls") if isinstance(row, dict) else None
+        names.append(f"Code {i + 1}" + (f": {controls}" if controls in ("slant", "thickness") else ""))
+    return names
+
+
 def model_report(request: gr.Request = None) -> str:
     """HTML listing the models on offer: which loaded, and why any others did not."""
     loaded, problems = every_model(session_of(request))

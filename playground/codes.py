@@ -7,6 +7,7 @@ from torch import nn
 
 import gan_models
 
+from . import card
 from .checks import as_text, shown, user_error
 from .models import load_model, session_of
 
@@ -53,11 +54,19 @@ def _values(model: str | None, fixed: bool, *sliders: float, request: gr.Request
     return list(sliders)[:codes_of(model, request)] if fixed else None
 
 
+def names_of(model: str | None, request: gr.Request = None) -> list[str]:
+    """Each slider's label: what the model's card says its code controls, where it says."""
+    try:
+        return card.code_names(load_model(model, session_of(request))[2], SLIDERS)
+    except gr.Error:
+        return [f"Code {i + 1}" for i in range(SLIDERS)]
+
+
 def show_for(model: str | None = None, request: gr.Request = None) -> tuple:
-    """Updates for the checkbox and the sliders: one slider per code of `model`."""
-    k = codes_of(model, request)
+    """Updates for the checkbox and the sliders: one slider per code of `model`, named by its card."""
+    k, names = codes_of(model, request), names_of(model, request)
     return (gr.update(visible=k > 0, value=False),
-            *(gr.update(visible=i < k) for i in range(SLIDERS)))
+            *(gr.update(visible=i < k, label=names[i]) for i in range(SLIDERS)))
 
 
 def show_with_sweep(model: str | None = None, request: gr.Request = None) -> tuple:

@@ -60,7 +60,7 @@ def _view() -> list:
 
 
 PRESET_CONTROLS = ("dataset", "arch", "loss", "lr_g", "lr_d", "batch_size", "d_steps", "ema", "spectral_norm",
-                   "conditional", "seed", "compare", "compare_value")
+                   "conditional", "seed", "compare", "compare_value", "seconds")
 
 
 def preset_values(name: str) -> tuple:
@@ -69,7 +69,8 @@ def preset_values(name: str) -> tuple:
     compare = preset.get("compare")
     values = {**first, "lr_g": first.get("lr_g") or 0, "lr_d": first.get("lr_d") or 0,
               "batch_size": first.get("batch_size") or 0, "compare": compare["setting"] if compare else "none",
-              "compare_value": str(compare["values"][1]) if compare else ""}
+              "compare_value": str(compare["values"][1]) if compare else "",
+              "seconds": min(preset["seconds"], lab_seconds())}
     return (*(values.get(k, gr.update()) for k in PRESET_CONTROLS), f"**{name}**: {preset['look_for']}")
 
 

@@ -280,6 +280,10 @@ def test_an_infogan_s_continuous_codes_are_set_and_swept(app, app_models, tmp_pa
     strip, _ = app.interpolate("info", 3, 4, 8, sweep=1)
     assert strip != app.interpolate("info", 3, 4, 8)[0]
     assert [u["visible"] for u in codes.show_for("info")] == [True, True, True, False, False]
+    assert [u["label"] for u in codes.show_for("info")[1:3]] == ["Code 1", "Code 2"]
+    rows = {"code 1": {"controls": "slant", "slant": {"rho": 0.95}}, "code 2": {"controls": "<b>bold</b>"}}
+    app.gan_models.card.update_card(folder / "info", continuous_codes_measured=rows)
+    assert [u["label"] for u in codes.show_for("info")[1:3]] == ["Code 1: slant", "Code 2"]  # only known words
     for bad, message in (([0.5], "has 2 continuous codes; got 1 value"), ([2, 0], "from -1 to 1"),
                          ("0.5", "must be a list of numbers")):
         with pytest.raises(gr.Error, match=message):

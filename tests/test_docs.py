@@ -87,11 +87,12 @@ def test_the_space_header_has_what_the_hub_reads():
 
 
 def test_the_figures_script_makes_the_sample_grids_and_the_gif(tmp_path: Path):
-    """The quick part of benchmarks/figures.py (the training runs take a minute: run them by hand)."""
+    """The quick parts of benchmarks/figures.py (the training runs take a minute: run them by hand)."""
     done = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "figures.py"), "--out", str(tmp_path),
-                           "--only", "samples", "gif"], capture_output=True, text=True, timeout=SNIPPET_SECONDS,
+                           "--only", "samples", "gif", "codes", "colorize"], capture_output=True, text=True, timeout=SNIPPET_SECONDS,
                           env={**os.environ, "OMP_NUM_THREADS": "1"})
     assert done.returncode == 0, done.stderr
-    models = ("dcgan", "cdcgan", "mlp", "stacked-dcgan")
-    assert {p.name for p in tmp_path.iterdir()} == {f"samples-{m}.png" for m in models} | {"interpolation.gif"}
+    models = ("dcgan", "cdcgan", "mlp", "stacked-dcgan", "infogan")
+    assert {p.name for p in tmp_path.iterdir()} == ({f"samples-{m}.png" for m in models} | {"interpolation.gif"}
+                                                    | {"codes-infogan-1.png", "codes-infogan-2.png", "colorize.png"})
     assert all(p.stat().st_size <= MAX_PICTURE_BYTES for p in tmp_path.iterdir())

@@ -159,6 +159,7 @@ def test_each_preset_sets_the_controls_to_settings_that_train(lab):
         *values, look = lab_tab.preset_values(name)
         settings = dict(zip(lab_tab.PRESET_CONTROLS, values))
         assert name in look and settings["dataset"] in lab.DATASETS
+        assert 0 < settings.pop("seconds") <= lab_tab.lab_seconds()
         kwargs = {k: v for k, v in settings.items() if not isinstance(v, dict)}  # a dict: the control keeps its value
         if kwargs["dataset"] != "mnist":  # a 2-D preset trains here without MNIST
             *_, last = lab.lab(**kwargs, seconds=1, request=Request(f"preset-{name}"))

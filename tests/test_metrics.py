@@ -2,7 +2,7 @@
 
 import torch
 
-from training.metrics import ink_area, slant, spearman
+from training.metrics import ink_area, slant, spearman, stroke_width
 
 
 def bar(shear: float, width: int = 2) -> torch.Tensor:
@@ -33,3 +33,12 @@ def test_spearman_is_rank_correlation_and_zero_for_a_constant():
     assert abs(spearman(x, x ** 3) - 1) < 1e-6 and abs(spearman(x, -x) + 1) < 1e-6
     assert spearman(x, torch.ones(10)) == 0.0  # ties share a rank: no order is made up
     assert abs(spearman(x, torch.tensor([1.0, 0, 3, 2, 5, 4, 7, 6, 9, 8])) - 0.939) < 1e-3
+
+
+def test_stroke_width_reads_the_width_of_a_stroke_whatever_its_length():
+    widths = stroke_width(torch.stack([bar(0.0, w) for w in (1, 2, 3, 4)]))
+    assert torch.all(widths[1:] > widths[:-1])
+    assert abs(widths[2].item() - 3) < 0.5  # 20 rows of 3 pixels: ink 60, outline 2 * 20 + 2 * 3
+    short = torch.zeros(28, 28, dtype=torch.uint8)
+    short[10:16, 14:17] = 255
+    assert abs(stroke_width(short[None])[0].item() - widths[2].item()) < 1.0

@@ -242,3 +242,12 @@ def test_grid_lays_out_images_as_torchvision_make_grid_does(n, channels, nrow):
     images = torch.randint(0, 256, (n, channels, 28, 28), dtype=torch.uint8, generator=torch.Generator().manual_seed(n))
     expected = make_grid(images, nrow=nrow or max(1, round(n ** 0.5)), padding=2)[:channels]
     assert torch.equal(grid(images, nrow), expected)
+
+
+def test_card_says_a_code_steers_a_measure_only_when_its_direction_holds_across_latents():
+    from gan_models.card import _codes_line
+
+    line = _codes_line({"code 1": {"slant": {"rho": 0.99, "abs_rho": 1.0}, "controls": "slant"},
+                        "code 2": {"thickness": {"rho": -0.3, "abs_rho": 0.8}, "controls": "thickness"}})
+    assert "code 1 steers slant (Spearman ρ +0.99)" in line
+    assert "code 2 changes thickness, in a direction that varies by latent (median |ρ| 0.80)" in line

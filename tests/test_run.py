@@ -60,7 +60,7 @@ def test_data_dir_help_names_the_folder_used_without_the_flag(tmp_path, monkeypa
     monkeypatch.setenv("COLUMNS", "1000")  # argparse would wrap the path at its hyphens
     from training.run import build_parser
 
-    assert f"(default: {tmp_path / 'cache' / 'digitgan' / 'data'};" in build_parser().format_help()
+    assert f"(default: {tmp_path / 'cache' / 'digitgan' / 'data'}," in build_parser().format_help()
 
 
 def test_batch_size_default_follows_the_device_and_the_card_command_names_it(monkeypatch):

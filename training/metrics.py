@@ -118,6 +118,14 @@ def ink_area(images: torch.Tensor) -> torch.Tensor:
     return images.float().flatten(0, -3).sum((1, 2)) / 255
 
 
+def stroke_width(images: torch.Tensor) -> torch.Tensor:
+    """Each uint8 digit's mean stroke width in pixels: a stroke of length L and width w covers L·w
+    pixels inside an outline of about 2L, so w ≈ 2 · ink / outline (ink above half intensity)."""
+    ink = (images.flatten(0, -3) >= 128).float()
+    outline = (ink[:, 1:] != ink[:, :-1]).sum((1, 2)) + (ink[:, :, 1:] != ink[:, :, :-1]).sum((1, 2))
+    return 2 * ink.sum((1, 2)) / outline.clamp_min(1)
+
+
 def _ranks(x: torch.Tensor) -> torch.Tensor:
     """Ranks from 0, ties given their average rank."""
     order = x.argsort()
