@@ -96,3 +96,43 @@ def test_the_figures_script_makes_the_sample_grids_and_the_gif(tmp_path: Path):
     assert {p.name for p in tmp_path.iterdir()} == ({f"samples-{m}.png" for m in models} | {"interpolation.gif"}
                                                     | {"codes-infogan-1.png", "codes-infogan-2.png", "colorize.png"})
     assert all(p.stat().st_size <= MAX_PICTURE_BYTES for p in tmp_path.iterdir())
+
+
+CLIS = ["training.run", "training.evaluate", "training.classifier", "training.push", "gan_models.sample",
+        "gan_models.invert", "gan_models.translate", *sorted(f"benchmarks/{p.name}" for p in
+                                                          (ROOT / "benchmarks").glob("*.py"))]
+HELP_OF_EACH = """
+import contextlib, io, runpy, sys
+for cli in sys.argv[1:]:
+    sys.argv, out = [cli, "--help"], io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.suppress(SystemExit):
+        runpy.run_path(cli, run_name="__main__") if cli.endswith(".py") else runpy.run_module(cli, run_name="__main__")
+    print(f"=== {cli}\\n{out.getvalue()}")
+"""
+
+
+def long_helps(text: str) -> list[str]:
+    """The options whose help takes more than two lines of argparse's output."""
+    found, block = [], []
+    for line in text.splitlines() + [""]:
+        if re.match(r"^  -", line) or not line.strip():
+            if block and len(block) - (not re.match(r"^  \S.*?\s{2,}\S", block[0])) > 2:
+                found.append(block[0].strip())
+            block = [line] if line.strip() else []
+        elif block and line.startswith("    "):
+            block.append(line)
+    return found
+
+
+def test_no_help_text_of_any_command_takes_more_than_two_lines():
+    done = subprocess.run([sys.executable, "-c", HELP_OF_EACH, *CLIS], capture_output=True, text=True, cwd=ROOT,
+                          timeout=SNIPPET_SECONDS, env={**os.environ, "COLUMNS": "80"})
+    per_cli = dict(part.split("\n", 1) for part in done.stdout.split("=== ")[1:])
+    assert set(per_cli) == set(CLIS) and all("usage:" in text for text in per_cli.values()), done.stderr[-2000:]
+    assert {cli: long_helps(text) for cli, text in per_cli.items() if long_helps(text)} == {}
+
+
+def test_long_helps_counts_the_lines_of_each_option_s_help():
+    text = ("options:\n  -h, --help  show this\n  --a A       one\n              two\n              three\n"
+            "  --a-very-long-option-name VALUE\n              one\n              two\n")
+    assert long_helps(text) == ["--a A       one"]

@@ -49,8 +49,8 @@ class TrainConfig:
                                                 metavar=("BETA1", "BETA2"))
     lr_decay: float | None = setting(None, "closing share of the run over which the learning rate falls "
                                            "linearly to 0 (default: the recipe's, else 0)")
-    top_k: float | None = setting(None, "share of the fakes D rates most real that G learns from, by the end "
-                                        "of lr_decay (default: the recipe's, else 1)")
+    top_k: float | None = setting(None, "share of the fakes, those D rates most real, that G learns from by "
+                                        "the end (default: the recipe's, else 1)")
     d_steps: int | None = setting(None, "discriminator updates per generator update (default: the loss's)")
     gp_weight: float = setting(10.0, "weight of the gradient penalty, for losses that have one")
     latent_dim: int = setting(100, "size of the latent vector z")
