@@ -8,10 +8,9 @@ Each speed is images per second after the first update (the warm-up); the Lab's 
 every update as the page gets it (grids, curves, meter). Prints Markdown tables.
 """
 
-import contextlib
-import io
 import os
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -46,15 +45,16 @@ def lab_speed(settings: dict, seconds: float) -> float:
 
 
 def run_speed(arch: str, batch_size: int, steps: int, data_dir: str) -> float:
-    """Images/s of `training.run`'s loop with the Lab's settings (as train_speed.py measures it)."""
-    from training.config import TrainConfig
+    """Images/s of `python -m training.run` with the Lab's settings, in a process of its own as it runs
+    (as train_speed.py measures it)."""
     from training.report import read_metrics
-    from training.train import train
 
-    with tempfile.TemporaryDirectory() as out, contextlib.redirect_stderr(io.StringIO()):  # no progress bar
-        train(TrainConfig(arch=arch, loss="ns", spectral_norm=False, ema=True, steps=steps, batch_size=batch_size,
-                          log_every=max(1, steps // 6), sample_every=10**9, checkpoint_every=10**9,
-                          checkpoint_seconds=1e9, data_dir=data_dir, out=out))
+    with tempfile.TemporaryDirectory() as out:
+        subprocess.run([sys.executable, "-m", "training.run", "--arch", arch, "--loss", "ns", "--no-spectral-norm",
+                        "--ema", "--steps", str(steps), "--batch-size", str(batch_size), "--log-every",
+                        str(max(1, steps // 6)), "--sample-every", str(10**9), "--checkpoint-every", str(10**9),
+                        "--checkpoint-seconds", "1e9", "--data-dir", data_dir, "--out", out],
+                       check=True, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         records = read_metrics(Path(out) / "metrics.jsonl")
     windows = [(b["step"] - a["step"], b["images_per_s"]) for a, b in zip(records, records[1:])]
     return sum(n for n, _ in windows) / sum(n / rate for n, rate in windows)
@@ -101,9 +101,11 @@ def main(argv: list[str] | None = None) -> int:
 
     from training.defaults import default_batch_size
 
+
     batch = default_batch_size("auto")
     print(f"{os.cpu_count()} CPUs, {torch.get_num_threads()} torch threads, batch {batch} (the CPU default), "
           f"loss ns, EMA on, no spectral norm\n")
+    torch.set_num_threads(1)  # as app.py serves: the Lab's run thread takes its own count
     print("| arch | training.run img/s | Lab img/s | Lab / training.run |\n|---|---:|---:|---:|")
     for arch in args.archs:
         settings = {"arch": arch, "loss": "ns", "batch_size": batch, "ema": True, "spectral_norm": False}

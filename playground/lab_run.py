@@ -36,15 +36,15 @@ _active, _threads_before, _threads_lock = 0, 1, threading.Lock()
 
 @functools.cache
 def _reader() -> ThreadPoolExecutor:
-    """The one thread that reads every run's meter."""
-    return ThreadPoolExecutor(1, thread_name_prefix="lab-meter")
+    """The one thread that reads every run's meter, on one torch thread: a second thread pool beside
+    the training thread's slowed training by half on 2 cores (docs/performance.md)."""
+    return ThreadPoolExecutor(1, thread_name_prefix="lab-meter", initializer=torch.set_num_threads, initargs=(1,))
 
 
 def training_threads() -> int:
-    """Torch threads for a Lab run's thread: the cores shared out among the runs a server allows, but
-    one on 2 cores or fewer, where a second thread outside the main one halved the speed."""
+    """Torch threads for a Lab run's thread: the cores shared out among the runs a server allows."""
     cores = os.cpu_count() or 1
-    return 1 if cores <= 2 else max(1, cores // lab_runs())
+    return max(1, cores // lab_runs())
 
 
 @contextlib.contextmanager

@@ -23,6 +23,8 @@ BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
     ("truncation.py", ["--truncations", "1", "0"], "--truncations must be numbers above 0"),
     ("truncation.py", ["--n", "5"], "--n must be at least"),
     ("colorize.py", ["--n", "0"], "--n must be a whole number from 1 to 10000"),
+    ("ema_shares.py", ["--n", "5"], "--n at least 100"),
+    ("ema_shares.py", ["--arch", "dcgn"], "invalid choice: 'dcgn'"),
 ])
 def test_bad_settings_are_a_sentence_not_a_traceback(script, args, message, monkeypatch, capsys):
     monkeypatch.setattr("sys.argv", [script, *args])
@@ -138,3 +140,12 @@ def test_codes_names_what_each_continuous_code_controls_and_writes_it_into_the_c
     with pytest.raises(SystemExit):
         main(["--model", str(plain)])
     assert "has no continuous codes" in capsys.readouterr().err
+
+
+def test_ema_shares_scores_g_and_an_ema_per_share_at_every_seed(mnist_dir, capsys):
+    main = runpy.run_path(str(BENCHMARKS / "ema_shares.py"))["main"]
+    assert main(["--arch", "mlp", "--steps", "3", "--seeds", "0", "1", "--n", "100", "--data-dir", str(mnist_dir)]) == 0
+    rows = [line for line in capsys.readouterr().out.splitlines() if line.startswith("| ")]
+    assert rows[0].startswith("| generator | fd, seed 0 / 1 |") and len(rows) == 2 + 1 + 5
+    assert rows[2].startswith("| G itself |") and rows[5].startswith("| the last 5.0% |")
+    assert all(len(cell.split(" / ")) == 2 for row in rows[2:] for cell in row.split("|")[2:-1])
