@@ -149,3 +149,17 @@ def test_ema_shares_scores_g_and_an_ema_per_share_at_every_seed(mnist_dir, capsy
     assert rows[0].startswith("| generator | fd, seed 0 / 1 |") and len(rows) == 2 + 1 + 5
     assert rows[2].startswith("| G itself |") and rows[5].startswith("| the last 5.0% |")
     assert all(len(cell.split(" / ")) == 2 for row in rows[2:] for cell in row.split("|")[2:-1])
+
+
+def test_lab_speed_times_training_run_and_the_lab_in_turns(mnist_dir, capsys, monkeypatch):
+    import torch
+
+    monkeypatch.setenv("DIGITGAN_DATA_DIR", str(mnist_dir))  # the script sets it: put back afterwards
+    main, threads = runpy.run_path(str(BENCHMARKS / "lab_speed.py"))["main"], torch.get_num_threads()
+    try:
+        assert main(["--data-dir", str(mnist_dir), "--archs", "mlp", "--seconds", "2", "--repeats", "1"]) == 0
+    finally:
+        torch.set_num_threads(threads)
+    out = capsys.readouterr().out
+    row = next(line for line in out.splitlines() if line.startswith("| mlp |"))
+    assert all(re.search(r"\d", cell) for cell in row.split("|")[2:5]) and "Start → first update" in out
