@@ -4,7 +4,7 @@
     python benchmarks/ema_shares.py --data-dir ../shared/data --steps 50 --n 500   # a smoke test
 
 Each EMA averages about the last `share` of the steps so far: its decay after step t is
-(1 + t) / (1 / share + t), capped at --ema-decay, as training.run's EMA does with a share of 5 %.
+(1 + t) / (1 / share + t), capped at --ema-decay (training.schedule.ema_decay; training.run's share is 5 %).
 At the end G and each EMA are scored as an export is: BatchNorm statistics recalibrated, then
 --n samples against the MNIST test set (training.evaluate). Prints a Markdown table, a column pair
 per seed.
@@ -20,14 +20,11 @@ from training import TrainConfig, Trainer
 from training.data import DataNotFoundError, data_dir_help
 from training.evaluate import evaluate_generator
 from training.flags import script_parser
+from training.schedule import ema_decay
 from training.stabilize import recalibrate_batchnorm, update_ema
 
 SHARES = (0.25, 1 / 9, 0.05, 1 / 38, 1 / 77)  # 1 / 20 is training.run's
 COLUMNS = {"fd": "{:.1f}", "precision": "{:.3f}", "recall": "{:.3f}"}
-
-
-def decay(step: int, share: float, cap: float) -> float:
-    return min(cap, (1 + step) / (1 / share + step))
 
 
 def train_with_emas(args, seed: int) -> dict[str, torch.nn.Module]:
@@ -39,7 +36,7 @@ def train_with_emas(args, seed: int) -> dict[str, torch.nn.Module]:
     while not trainer.finished():
         trainer.train_step()
         for share, ema in emas.items():
-            update_ema(ema, G, decay(trainer.step_count - 1, share, args.ema_decay))
+            update_ema(ema, G, ema_decay(trainer.step_count - 1, args.ema_decay, share))
     return {"G itself": copy.deepcopy(G), **{f"the last {share:.1%}": ema for share, ema in emas.items()}}
 
 

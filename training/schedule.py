@@ -13,11 +13,11 @@ def progress(step: int, total: int, seconds: float, cfg: TrainConfig) -> float:
     return max(done, seconds / cfg.time_limit) if cfg.time_limit else done
 
 
-def ema_decay(step: int, cap: float) -> float:
-    """The decay of G's EMA after `step` updates: an average over about the last 5 % of the steps so
-    far (the random start must not linger in it), until that reaches 1 / (1 - cap) steps
-    (docs/experiments.md compares the shares)."""
-    return min(cap, (1 + step) / (20 + step))
+def ema_decay(step: int, cap: float, share: float = 0.05) -> float:
+    """The decay of G's EMA after `step` updates: an average over about the last `share` of the steps
+    so far (the random start must not linger in it), until that reaches 1 / (1 - cap) steps
+    (benchmarks/ema_shares.py compares the shares)."""
+    return min(cap, (1 + step) / (round(1 / share) + step))
 
 
 def settling(step: int, total: int, seconds: float, cfg: TrainConfig) -> float:
