@@ -101,7 +101,6 @@ def main(argv: list[str] | None = None) -> int:
 
     from training.defaults import default_batch_size
 
-
     batch = default_batch_size("auto")
     print(f"{os.cpu_count()} CPUs, {torch.get_num_threads()} torch threads, batch {batch} (the CPU default), "
           f"loss ns, EMA on, no spectral norm\n")

@@ -11,7 +11,6 @@
 import copy
 import time
 from contextlib import nullcontext
-from dataclasses import asdict
 from pathlib import Path
 
 import numpy as np
@@ -20,13 +19,12 @@ import torch
 from gan_models import Verdict, create_model, grid, sample_latents, save_generator, to_array, to_pil, to_uint8, unwrap
 
 from . import distributed as dist
-from .checkpoint import (CheckpointMismatch, check_resumable, load_optimizer, read_checkpoint, resumed_settings,
-                         rng_state, save_checkpoint, set_rng_state)
 from .config import TrainConfig
 from .cuda_graph import GraphedStep, graphable
 from .data import DATASETS
 from .device import describe_device, native_bf16, pick_device
 from .losses import code_loss, continuous_loss, d_loss, g_loss, get_loss, gradient_penalty
+from .resumable import Resumable
 from .schedule import code_weight, ema_decay, run_length, set_lr, settling
 from .stabilize import apply_spectral_norm, recalibrate_batchnorm, update_ema
 
@@ -35,7 +33,7 @@ class TrainingDiverged(RuntimeError):
     """A loss became NaN or infinite; the last good checkpoint is kept."""
 
 
-class Trainer:
+class Trainer(Resumable):
     def __init__(self, cfg: TrainConfig, data=None, models: tuple | None = None):
         """Build the data, the models, their optimisers and the EMA, as `cfg` says. `data` (batches as
         training.data.DigitBatches gives them) and `models` (a (G, D) pair keeping the architecture
@@ -252,55 +250,6 @@ class Trainer:
         from .evaluate import quick_metrics  # `python -m training.evaluate` must not find it imported
 
         return quick_metrics(model, self.device)
-
-    def state_dict(self) -> dict:
-        """Everything a resume needs: step, time, settings, models, optimisers, EMA and RNG states."""
-        return {"step": self.step_count, "elapsed": self.seconds(), "config": asdict(self.cfg),
-                "model_config": self.G.config, "generator": unwrap(self.G).state_dict(),
-                "discriminator": unwrap(self.D).state_dict(), "ema": self.ema.state_dict() if self.ema else {},
-                "opt_g": self.opt_g.state_dict(), "opt_d": self.opt_d.state_dict(), "rng": rng_state(),
-                "noise_rng": self.noise.get_state(), "commands": self.commands}
-
-    def load_state_dict(self, ckpt: dict, path: Path | str = "the checkpoint") -> None:
-        """Continue from `ckpt` (read from `path`): a CheckpointMismatch says why it cannot be."""
-        changed = check_resumable(ckpt, self.cfg)
-        try:
-            self.G.load_state_dict(ckpt["generator"])
-            self.D.load_state_dict(ckpt["discriminator"])
-            for opt, state in zip((self.opt_g, self.opt_d), (ckpt["opt_g"], ckpt["opt_d"])):
-                load_optimizer(opt, state)
-            if self.ema is not None:
-                self.ema.load_state_dict(ckpt["ema"])
-            set_rng_state(ckpt["rng"])
-            step, elapsed = ckpt["step"], ckpt["elapsed"]
-            commands = ckpt.get("commands", [ckpt["config"]["command"]])
-        except (RuntimeError, ValueError, KeyError) as err:
-            detail = " ".join(str(err).split())[:300]
-            raise CheckpointMismatch(f"{path} does not fit the {self.cfg.arch!r} models this code builds ({detail}); "
-                                     "it was written by another version of the architecture: start a new run with "
-                                     "another --out") from None
-        try:
-            self.noise.set_state(ckpt["noise_rng"])
-        except RuntimeError:  # saved on another kind of device (a CUDA generator's state is not a CPU one's)
-            self.noise.manual_seed(self.cfg.seed + 1 + step)
-        if changed:  # what the weights saw from this step on
-            commands = [*commands, f"{self.cfg.command} --resume  # from step {step}"]
-        self.step_count, self.elapsed, self.commands, self._t0 = step, elapsed, commands, time.monotonic()
-
-    def save(self, path: Path | str) -> None:
-        """Write a checkpoint to `path` atomically."""
-        save_checkpoint(self.state_dict(), Path(path))
-
-    @classmethod
-    def load(cls, path: Path | str, **changes) -> "Trainer":
-        """The run checkpointed at `path`, with its settings, or with `changes` to those a resume may change."""
-        ckpt = read_checkpoint(Path(path))
-        resumed = resumed_settings(ckpt, changes)  # a setting that must match and differs is named first
-        settings = {**{k: v for k, v in ckpt["config"].items() if k in TrainConfig.__dataclass_fields__},
-                    **resumed, "resume": True}
-        trainer = cls(TrainConfig(**settings))
-        trainer.load_state_dict(ckpt, path)
-        return trainer
 
     def card_fields(self, final) -> dict:
         """What the card of an exported model `final` records of its run: settings, the command, time,
