@@ -55,7 +55,7 @@ class Resumable:
         save_checkpoint(self.state_dict(), Path(path))
 
     @classmethod
-    def load(cls, path: Path | str, **changes) -> "Trainer":
+    def load(cls, path: Path | str, **changes) -> "Resumable":
         """The run checkpointed at `path`, with its settings, or with `changes` to those a resume may change."""
         ckpt = read_checkpoint(Path(path))
         resumed = resumed_settings(ckpt, changes)  # a setting that must match and differs is named first
