@@ -48,6 +48,16 @@ def test_shapes_and_finite_outputs(arch):
     assert translator(a, b, cycle=False).back_a is None
 
 
+@pytest.mark.parametrize("levels, middle", [(1, 14), (2, 7)])
+def test_the_cyclegan_generator_works_down_to_its_levels(levels, middle):
+    from gan_models.architectures.cyclegan import ResnetGenerator
+
+    generator = ResnetGenerator(1, 3, width=8, blocks=1, levels=levels)
+    sizes = []
+    generator.middle[3 * levels].register_forward_hook(lambda module, x, y: sizes.append(y.shape[-1]))
+    assert generator(torch.rand(2, 1, 28, 28)).shape == (2, 3, 28, 28) and sizes == [middle]
+
+
 @pytest.mark.parametrize("arch", list_translators())
 def test_save_load_round_trip(tmp_path, arch):
     translator, folder = saved(tmp_path, arch)

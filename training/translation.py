@@ -1,7 +1,7 @@
 """The Trainer of translators (gan_models.translators): unpaired image-to-image translation with a cycle
 loss (CycleGAN, Zhu et al., 2017), on a dataset of two domains.
 
-    python -m training.run --arch cyclegan --dataset mnist-colour --identity-weight 5 --steps 3000 --batch-size 16
+    python -m training.run --arch cyclegan --dataset mnist-colour --identity-weight 5 --steps 1000 --batch-size 16
     python -m training.run --arch cyclegan --dataset mnist-colour --cycle-weight 0   # to see what the cycle does
 
 Its G is the translator (both generators) and its D the two discriminators, so the run loop, the EMA,
