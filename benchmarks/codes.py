@@ -7,7 +7,9 @@ For each of --latents random latents (z and so the categorical code fixed), each
 sweeps --points values from -1 to 1 while the others keep theirs. Spearman's ρ between the code's
 value and the digit's slant (second-order moments, training.metrics.slant) and between it and its
 stroke width (2 × ink / outline, training.metrics.stroke_width) is taken per latent; the table gives the
-median ρ over latents and the median |ρ|. A code "controls" the measure whose median |ρ| is larger.
+median ρ over latents, the median |ρ|, and the median change of the measure from the code's −1 to its
+1 (in standard deviations of the measure over every digit swept). A code "controls" the measure it
+changes most: ρ alone is 1 for any steady change, however small.
 """
 
 import sys
@@ -32,39 +34,51 @@ def sweep(generator, z: torch.Tensor, code: int, values: torch.Tensor) -> torch.
     return to_uint8(generator(torch.cat(rows)))[:, 0]
 
 
-def correlations(generator, latents: torch.Tensor, points: int) -> dict[int, dict[str, list[float]]]:
-    """Per code and measure, Spearman's ρ of the code's value with the measure, one per latent."""
+def correlations(generator, latents: torch.Tensor, points: int) -> dict[int, dict[str, dict[str, list[float]]]]:
+    """Per code and measure, one per latent: Spearman's ρ of the code's value with the measure, and the
+    measure's change from the code's −1 to its 1 in standard deviations of the measure over every digit swept."""
     values = torch.linspace(-1, 1, points)
     result = {}
     for code in range(generator.continuous):
-        result[code] = {name: [] for name in MEASURES}
+        swept = {name: [] for name in MEASURES}
         for z in latents:
             digits = sweep(generator, z[None], code, values)
             for name, measure in MEASURES.items():
-                result[code][name].append(spearman(values, measure(digits)))
+                swept[name].append(measure(digits).float())
+        result[code] = {}
+        for name, rows in swept.items():
+            rows = torch.stack(rows)
+            spread = rows.std().clamp_min(1e-6)
+            result[code][name] = {"rho": [spearman(values, row) for row in rows],
+                                  "change": ((rows[:, -1] - rows[:, 0]) / spread).tolist()}
     return result
 
 
 def summary(result: dict) -> dict[str, dict]:
-    """Per code: median ρ and median |ρ| per measure, and the measure it controls."""
+    """Per code and measure: median ρ, median |ρ| and median |change|; a code "controls" the measure it
+    changes most (ρ is 1 for any steady change, however small)."""
     rows = {}
     for code, per_measure in result.items():
         row = {}
-        for name, rhos in per_measure.items():
-            rhos = torch.tensor(rhos)
-            row[name] = {"rho": round(rhos.median().item(), 3), "abs_rho": round(rhos.abs().median().item(), 3)}
-        row["controls"] = max(MEASURES, key=lambda name: row[name]["abs_rho"])
+        for name, numbers in per_measure.items():
+            rhos, change = torch.tensor(numbers["rho"]), torch.tensor(numbers["change"])
+            row[name] = {"rho": round(rhos.median().item(), 3), "abs_rho": round(rhos.abs().median().item(), 3),
+                         "change": round(change.abs().median().item(), 2)}
+        row["controls"] = max(MEASURES, key=lambda name: row[name]["change"])
         rows[f"code {code + 1}"] = row
     return rows
 
 
 def markdown_table(rows: dict, latents: int) -> str:
-    lines = [f"| code | slant: median ρ | slant: median \\|ρ\\| | thickness: median ρ | thickness: median \\|ρ\\| "
-             f"| controls |", "| --- | ---: | ---: | ---: | ---: | --- |"]
+    lines = ["| code | slant: median ρ | slant: median \\|ρ\\| | slant: change | thickness: median ρ "
+             "| thickness: median \\|ρ\\| | thickness: change | controls |",
+             "| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |"]
     for code, row in rows.items():
-        lines.append(f"| {code} | {row['slant']['rho']:+.3f} | {row['slant']['abs_rho']:.3f} | "
-                     f"{row['thickness']['rho']:+.3f} | {row['thickness']['abs_rho']:.3f} | {row['controls']} |")
-    return "\n".join(lines) + f"\n\n{latents} latents, each code swept over its range with the rest fixed."
+        cells = [f"{row[m]['rho']:+.3f} | {row[m]['abs_rho']:.3f} | {row[m]['change']:.2f}" for m in MEASURES]
+        lines.append(f"| {code} | " + " | ".join(cells) + f" | {row['controls']} |")
+    return "\n".join(lines) + (f"\n\n{latents} latents, each code swept over its range with the rest fixed; "
+                               "change: median |measure at 1 − measure at −1|, in standard deviations of the "
+                               "measure over every digit swept.")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -133,13 +133,22 @@ def test_codes_names_what_each_continuous_code_controls_and_writes_it_into_the_c
     main = runpy.run_path(str(BENCHMARKS / "codes.py"))["main"]
     assert main(["--model", str(model), "--latents", "3", "--points", "5", "--update-card"]) == 0
     rows = [line for line in capsys.readouterr().out.splitlines() if re.match(r"\| code \d", line)]
-    assert len(rows) == 2 and all(row.split("|")[6].strip() in ("slant", "thickness") for row in rows)
+    assert len(rows) == 2 and all(row.split("|")[-2].strip() in ("slant", "thickness") for row in rows)
     card = (model / "README.md").read_text()
     assert "continuous_codes_measured" in card and len(re.findall(r"code \d (steers|changes) ", card)) == 2
     plain = save_generator(create_model("dcgan", width=8).generator.eval(), tmp_path / "plain", {"loss": "ns"})
     with pytest.raises(SystemExit):
         main(["--model", str(plain)])
     assert "has no continuous codes" in capsys.readouterr().err
+
+
+def test_codes_names_a_code_by_the_measure_it_changes_most_not_by_rho_alone():
+    summary = runpy.run_path(str(BENCHMARKS / "codes.py"))["summary"]
+    # A steady but tiny change in slant gives |ρ| 1 too; the thickness change is what the code makes.
+    result = {0: {"slant": {"rho": [1.0, 1.0, 1.0], "change": [0.1, 0.2, 0.1]},
+                  "thickness": {"rho": [0.9, 0.95, 1.0], "change": [2.5, 3.0, -2.8]}}}
+    row = summary(result)["code 1"]
+    assert row["controls"] == "thickness" and row["slant"]["abs_rho"] == 1.0 and row["thickness"]["change"] == 2.8
 
 
 def test_ema_shares_scores_g_and_an_ema_per_share_at_every_seed(mnist_dir, capsys):

@@ -235,6 +235,22 @@ def test_dcgan_latent_codes_switch_the_image_and_travel_with_the_weights(tmp_pat
     assert torch.equal(load_generator(tmp_path)(z), x)
 
 
+def test_a_late_code_reaches_g_only_at_14x14_and_travels_with_the_weights(tmp_path):
+    torch.manual_seed(0)
+    G, _ = create_model("dcgan", codes=10, continuous=2, late_codes=1, width=8)
+    G.eval()
+    seen = []
+    G.project.register_forward_hook(lambda module, x, y: seen.append(y))
+    z = torch.randn(1, G.latent_dim).repeat(3, 1)
+    z[:, 11] = torch.tensor([-2.0, 0.0, 2.0])  # the late code, from -0.95 to 0.95
+    x = G(z)
+    assert torch.equal(seen[0][0], seen[0][1]) and torch.equal(seen[0][1], seen[0][2])  # the 7×7 layers never see it
+    assert not torch.allclose(x[0], x[2])  # ...yet it changes the digit
+    save_generator(G, tmp_path)
+    assert json.loads((tmp_path / "config.json").read_text())["late_codes"] == 1
+    assert torch.equal(load_generator(tmp_path)(z), x)
+
+
 @pytest.mark.parametrize("n, channels, nrow", [(1, 1, None), (5, 1, None), (64, 1, 8), (10, 3, 3), (7, 1, 200)])
 def test_grid_lays_out_images_as_torchvision_make_grid_does(n, channels, nrow):
     from torchvision.utils import make_grid

@@ -111,6 +111,7 @@ def test_the_card_command_of_a_torchrun_run_names_its_processes(monkeypatch):
     (["--batch-size", "70000"], "more than MNIST's 60,000 training digits"),
     (["--betas", "0.5", "1"], "each at least 0 and below 1; got (0.5, 1.0)"),
     (["--codes", "1"], "0 (none) or from 2 to latent_dim (100); got 1"),
+    (["--continuous-codes", "2", "--late-codes", "3"], "--late-codes are some of the continuous codes: 0 to 2; got 3"),
     (["--width", "0"], "--width must be at least 1"),
     (["--device", "gpu"], "unknown device 'gpu'"), (["--resume"], "--resume continues the run in --out"),
 ])

@@ -59,6 +59,8 @@ class TrainConfig:
     codes: int = setting(0, "InfoGAN: categories of a latent code G reads from z and D tells back (0: none)")
     continuous_codes: int = setting(0, "InfoGAN: continuous codes in [-1, 1], read from z, that D's code "
                                        "head predicts (0: none)")
+    late_codes: int = setting(0, "InfoGAN: how many of the continuous codes (the last ones) G takes in only at "
+                                 "14×14, for style rather than geometry")
     code_weight: float = setting(1.0, "weight of that code loss: higher sharpens, lower keeps variety")
     code_fade: float = setting(0.0, "opening share of the run over which the code weight falls to 0 (0: constant)")
     ema: bool = setting(True, "export an exponential moving average of G's weights")
@@ -112,7 +114,7 @@ def _check_kinds(cfg: TrainConfig) -> None:
     for name, allowed in (("loss", list_losses()), ("dataset", DATASETS), ("precision", PRECISIONS)):
         if getattr(cfg, name) not in allowed:
             raise ValueError(f"{name} must be one of {', '.join(allowed)}; got {getattr(cfg, name)!r}")
-    for name in (*_COUNTS, "eval_every", "codes", "continuous_codes"):
+    for name in (*_COUNTS, "eval_every", "codes", "continuous_codes", "late_codes"):
         value = getattr(cfg, name)
         if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
             raise ValueError(f"{name} must be a whole number; got {value!r}")
@@ -160,8 +162,11 @@ def _check_combinations(cfg: TrainConfig) -> None:
     if not 0 <= cfg.continuous_codes <= cfg.latent_dim - cfg.codes:
         raise ValueError(f"continuous_codes are read out of z after the categorical code: 0 (none) to "
                          f"{cfg.latent_dim - cfg.codes}; got {cfg.continuous_codes}")
+    if not 0 <= cfg.late_codes <= cfg.continuous_codes:
+        raise ValueError(f"late_codes are some of the continuous codes: 0 to {cfg.continuous_codes}; got {cfg.late_codes}")
     for name, arg, lacking in (("codes", "codes", "no latent codes; architectures with them"),
                                ("continuous_codes", "continuous", "no continuous codes; architectures with them"),
+                               ("late_codes", "late_codes", "no late codes; architectures with them"),
                                ("width", "width", "no width setting; architectures with one")):
         if getattr(cfg, name) and arg not in model_config(cfg.arch):
             having = [a for a in list_models() if arg in model_config(a)]

@@ -64,8 +64,9 @@ class Trainer(Resumable):
 
     def _build_models(self, channels: int, models: tuple | None) -> None:
         cfg = self.cfg
-        extra = {k: v for k, v in (("codes", cfg.codes), ("continuous", cfg.continuous_codes), ("width", cfg.width))
-                 if v}  # not every architecture takes them
+        named = (("codes", cfg.codes), ("continuous", cfg.continuous_codes), ("late_codes", cfg.late_codes),
+                 ("width", cfg.width))
+        extra = {k: v for k, v in named if v}  # not every architecture takes them
         G, D = models or create_model(cfg.arch, latent_dim=cfg.latent_dim, num_classes=10 if cfg.conditional else 0,
                                       channels=channels, **extra)
         if cfg.spectral_norm:

@@ -4,14 +4,21 @@ import torch
 from torch import nn
 
 from ..contract import Discriminator as BaseDiscriminator, Generator as BaseGenerator, Verdict
+from ..latent import continuous_codes
 from ..layers import CodeInput, LabelInput, ProjectionHead
 from ..registry import GANPair, register_model
 
 
 class Generator(BaseGenerator):
     def __init__(self, latent_dim: int = 100, num_classes: int = 0, channels: int = 1, width: int = 64,
-                 hidden: int = 256, codes: int = 0, continuous: int = 0):
+                 hidden: int = 256, codes: int = 0, continuous: int = 0, late_codes: int = 0):
         super().__init__(latent_dim, num_classes, channels, codes, continuous)
+        if not 0 <= late_codes <= continuous:
+            raise ValueError(f"late_codes are some of the continuous codes: 0 to {continuous}; got {late_codes}")
+        self.late_codes = late_codes
+        # The last `late_codes` continuous codes skip the 7×7 layers and scale and shift the 14×14
+        # features: they can restyle strokes (their width) but hardly move the digit's geometry.
+        self.late = nn.Linear(late_codes, 2 * width) if late_codes else None
         self.label = LabelInput(num_classes, num_classes)
         self.code = CodeInput(codes, continuous)
         self.width = width
@@ -34,8 +41,16 @@ class Generator(BaseGenerator):
         )
 
     def forward(self, z: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
-        h = self.project(self.label(self.code(z), labels)).view(-1, 2 * self.width, 7, 7)
-        return self.net(h)
+        if self.late is None:
+            h = self.project(self.label(self.code(z), labels)).view(-1, 2 * self.width, 7, 7)
+            return self.net(h)
+        start = self.codes + self.continuous - self.late_codes
+        late = continuous_codes(z, start, self.late_codes)
+        early = torch.cat([z[:, :start], torch.zeros_like(z[:, start:start + self.late_codes]),
+                           z[:, start + self.late_codes:]], dim=1)  # 0 is the middle of a late code's range
+        h = self.project(self.label(self.code(early), labels)).view(-1, 2 * self.width, 7, 7)
+        scale, shift = self.late(late)[:, :, None, None].chunk(2, dim=1)
+        return self.net[3:](self.net[:3](h) * (1 + scale) + shift)
 
 
 class Discriminator(BaseDiscriminator):
@@ -70,12 +85,13 @@ class Discriminator(BaseDiscriminator):
 # non-saturating loss and a free D, the shares drifted apart as training went on.
 @register_model(recipe={"loss": "hinge", "spectral_norm": True})
 def dcgan(latent_dim: int = 100, num_classes: int = 0, channels: int = 1, width: int = 64,
-          hidden: int = 256, codes: int = 0, continuous: int = 0) -> GANPair:
+          hidden: int = 256, codes: int = 0, continuous: int = 0, late_codes: int = 0) -> GANPair:
     """Convolutional GAN: G z→hidden→(2w,7,7)→(w,14,14)→(c,28,28); D strided convs 28→14→7→4, then linear.
 
     `codes` > 0 makes it an InfoGAN: G reads a categorical code out of z, D learns to tell it back;
-    `continuous` adds that many continuous codes, uniform in [-1, 1], read from z after it."""
+    `continuous` adds that many continuous codes, uniform in [-1, 1], read from z after it; the last
+    `late_codes` of them reach G only at 14×14."""
     return GANPair(
-        Generator(latent_dim, num_classes, channels, width, hidden, codes, continuous),
+        Generator(latent_dim, num_classes, channels, width, hidden, codes, continuous, late_codes),
         Discriminator(num_classes, channels, width, codes, continuous),
     )
