@@ -59,8 +59,7 @@ class TrainConfig:
     codes: int = setting(0, "InfoGAN: categories of a latent code G reads from z and D tells back (0: none)")
     continuous_codes: int = setting(0, "InfoGAN: continuous codes in [-1, 1], read from z, that D's code "
                                        "head predicts (0: none)")
-    late_codes: int = setting(0, "InfoGAN: how many of the continuous codes (the last ones) G takes in only at "
-                                 "14×14, for style rather than geometry")
+    late_codes: int = setting(0, "InfoGAN: the last N continuous codes reach G only at 14×14 (style, not layout)")
     code_weight: float = setting(1.0, "weight of that code loss: higher sharpens, lower keeps variety")
     code_fade: float = setting(0.0, "opening share of the run over which the code weight falls to 0 (0: constant)")
     ema: bool = setting(True, "export an exponential moving average of G's weights")
