@@ -10,8 +10,9 @@ import torch
 
 # A resumed run must match the checkpoint on these settings: they shape the weights from the first step.
 RESUME_MUST_MATCH = ("arch", "conditional", "loss", "dataset", "batch_size", "seed", "d_steps", "latent_dim",
-                     "width", "codes", "continuous_codes", "late_codes", "code_weight", "code_fade", "ema", "ema_decay", "lr",
-                     "lr_g", "lr_d", "betas", "gp_weight", "spectral_norm", "cycle_weight", "identity_weight")
+                     "width", "codes", "continuous_codes", "late_codes", "code_weight", "code_fade", "ema",
+                     "ema_decay", "lr", "lr_g", "lr_d", "betas", "gp_weight", "spectral_norm", "cycle_weight",
+                     "identity_weight")
 # These it may change (to train on, or to settle at the end); the model card then gives each part's command.
 RESUME_MAY_CHANGE = ("steps", "epochs", "time_limit", "lr_decay", "top_k", "precision")
 # With those two, the settings a resumed run keeps when its command leaves them out; the ones for the

@@ -162,7 +162,8 @@ def _check_combinations(cfg: TrainConfig) -> None:
         raise ValueError(f"continuous_codes are read out of z after the categorical code: 0 (none) to "
                          f"{cfg.latent_dim - cfg.codes}; got {cfg.continuous_codes}")
     if not 0 <= cfg.late_codes <= cfg.continuous_codes:
-        raise ValueError(f"late_codes are some of the continuous codes: 0 to {cfg.continuous_codes}; got {cfg.late_codes}")
+        raise ValueError(f"late_codes are some of the continuous codes: 0 to {cfg.continuous_codes}; "
+                         f"got {cfg.late_codes}")
     for name, arg, lacking in (("codes", "codes", "no latent codes; architectures with them"),
                                ("continuous_codes", "continuous", "no continuous codes; architectures with them"),
                                ("late_codes", "late_codes", "no late codes; architectures with them"),

@@ -4,7 +4,7 @@ import torch
 from torch import nn
 
 from ..contract import Discriminator as BaseDiscriminator, Generator as BaseGenerator, Verdict
-from ..latent import continuous_codes
+from ..latent import continuous_codes, with_continuous
 from ..layers import CodeInput, LabelInput, ProjectionHead
 from ..registry import GANPair, register_model
 
@@ -42,15 +42,16 @@ class Generator(BaseGenerator):
 
     def forward(self, z: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
         if self.late is None:
-            h = self.project(self.label(self.code(z), labels)).view(-1, 2 * self.width, 7, 7)
-            return self.net(h)
+            return self.net(self._project(z, labels))
         start = self.codes + self.continuous - self.late_codes
         late = continuous_codes(z, start, self.late_codes)
-        early = torch.cat([z[:, :start], torch.zeros_like(z[:, start:start + self.late_codes]),
-                           z[:, start + self.late_codes:]], dim=1)  # 0 is the middle of a late code's range
-        h = self.project(self.label(self.code(early), labels)).view(-1, 2 * self.width, 7, 7)
+        # The 7×7 layers see each late code at 0, the middle of its range.
+        h = self._project(with_continuous(z, start, [0.0] * self.late_codes), labels)
         scale, shift = self.late(late)[:, :, None, None].chunk(2, dim=1)
         return self.net[3:](self.net[:3](h) * (1 + scale) + shift)
+
+    def _project(self, z: torch.Tensor, labels: torch.Tensor | None) -> torch.Tensor:
+        return self.project(self.label(self.code(z), labels)).view(-1, 2 * self.width, 7, 7)
 
 
 class Discriminator(BaseDiscriminator):
